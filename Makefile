@@ -1,0 +1,211 @@
+# gatebox: one static multi-call binary. Kbuild-like in spirit, plain GNU make in practice.
+#   make [O=DIR] [CROSS_COMPILE=aarch64-linux-gnu-] [CC=...] [V=1]   build DIR/gatebox
+#   make defconfig | NAME_defconfig | menuconfig | oldconfig | olddefconfig
+#   make allnoconfig | allyesconfig | savedefconfig
+#   make install DESTDIR=... [PREFIX=...]   make size | baseline | bloatcheck
+#   make check [SANITIZE=1] [CROSS_COMPILE=...]   make lint   make demo   make fuzz
+VERSION := 0.1.0
+SHELL := /bin/sh
+.DEFAULT_GOAL := all
+
+O ?= build
+override O := $(patsubst %/,%,$(O))
+GEN := $(O)/gen
+KCONFIG_CONFIG := $(O)/.config
+PYTHON := /usr/bin/python3
+KCONFIG = $(PYTHON) scripts/kconfig Kconfig $(KCONFIG_CONFIG)
+export GATEBOX_GEN := $(abspath $(GEN))
+
+ifeq ($(V),1)
+  Q :=
+  say := @:
+else
+  Q := @
+  say := @printf '  %-8s %s\n'
+endif
+
+# --- dependencies: install what is missing (root on Debian), once, quietly when all is there
+ifeq ($(NO_DEPS),)
+  ifneq ($(shell scripts/setup-deps --check >/dev/null 2>&1 || echo missing),)
+    $(info setup-deps: installing missing build dependencies)
+    $(shell scripts/setup-deps >&2 || echo "setup-deps failed: build may fail" >&2)
+  endif
+endif
+
+# --- toolchain: musl by default; Debian's multiarch musl wrappers for CROSS_COMPILE
+CROSS_COMPILE ?=
+ifeq ($(SANITIZE),1)
+  ifeq ($(origin CC),default)
+    CC := gcc
+  endif
+else ifeq ($(origin CC),default)
+  ifeq ($(CROSS_COMPILE),)
+    CC := musl-gcc
+  else
+    CC := $(subst gnu,musl,$(CROSS_COMPILE))gcc
+  endif
+endif
+AR := $(CROSS_COMPILE)ar
+STRIP := $(CROSS_COMPILE)strip
+NM := $(CROSS_COMPILE)nm
+SIZE := $(CROSS_COMPILE)size
+
+# --- configuration: .config lives in O; config goals skip the build rules
+config_goals := $(filter defconfig menuconfig oldconfig olddefconfig allnoconfig allyesconfig savedefconfig %_defconfig,$(MAKECMDGOALS))
+APPLET_SRCS := $(sort $(wildcard applets/*.c applets/*/*.c))
+
+$(GEN)/applets.stamp: $(APPLET_SRCS) scripts/gen-applets $(wildcard applets applets/*/)
+	$(Q)scripts/gen-applets $(GEN)
+	$(Q)touch $@
+$(GEN)/applets.mk $(GEN)/applets.kconfig $(GEN)/applets.h: $(GEN)/applets.stamp ;
+
+-include $(GEN)/applets.mk
+ifeq ($(config_goals),)
+-include $(GEN)/auto.mk
+endif
+
+# auto.mk is .config made current: new symbols at their defaults, header regenerated (rewritten
+# only when it changes, so an unchanged config rebuilds nothing).
+$(GEN)/auto.mk: $(wildcard $(KCONFIG_CONFIG)) Kconfig $(GEN)/applets.kconfig scripts/kconfig
+	$(Q)mkdir -p $(GEN)
+	$(Q)if [ -f $(KCONFIG_CONFIG) ]; then $(KCONFIG) olddefconfig >/dev/null; \
+	else echo "  CONFIG   configs/defconfig (no $(KCONFIG_CONFIG) yet)"; \
+	     $(KCONFIG) defconfig configs/defconfig >/dev/null; fi
+	$(Q)$(KCONFIG) header $(GEN)/config.h
+	$(Q)cp $(KCONFIG_CONFIG) $@
+
+CONFIG_TARGETS := defconfig menuconfig oldconfig olddefconfig allnoconfig allyesconfig savedefconfig
+# FRAGMENT=FILE merges a further config fragment (the test suite turns on CONFIG_TESTING so)
+$(CONFIG_TARGETS): $(GEN)/applets.kconfig FORCE
+	$(Q)mkdir -p $(O)
+	$(Q)case "$@" in \
+	  defconfig) $(KCONFIG) defconfig configs/defconfig $(FRAGMENT);; \
+	  savedefconfig) $(KCONFIG) savedefconfig $(O)/defconfig;; \
+	  *) $(KCONFIG) $@;; \
+	esac
+%_defconfig: $(GEN)/applets.kconfig FORCE
+	$(Q)mkdir -p $(O)
+	$(Q)[ -f configs/$@ ] || { echo "no such configuration: configs/$@" >&2; exit 1; }
+	$(Q)$(KCONFIG) defconfig configs/$@ $(FRAGMENT)
+
+# --- flags
+OPT := $(if $(filter y,$(CONFIG_DEBUG)),-O0 -g,-Os)
+ifeq ($(SANITIZE),1)
+  OPT := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
+  SAN_LD := -fsanitize=address,undefined
+endif
+CFLAGS ?= $(OPT)
+WARN := -Wall -Wextra -Wshadow -Wundef -Wstrict-prototypes -Wmissing-prototypes \
+        -Wwrite-strings -Wformat=2 -Wcast-qual -Wvla -Wno-format-nonliteral
+GB_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) $(if $(filter y,$(CONFIG_WERROR)),-Werror) \
+             -ffunction-sections -fdata-sections -fno-common -MMD -MP \
+             -I$(GEN) -Ilibcommon -DGATEBOX_VERSION='"$(VERSION)"'
+GB_LDFLAGS := -Wl,--gc-sections -Wl,-z,norelro $(SAN_LD)
+ifneq ($(SANITIZE),1)
+  ifeq ($(CONFIG_STATIC),y)
+    GB_LDFLAGS += -static
+  endif
+endif
+ALL_CFLAGS = $(GB_CFLAGS) $(CFLAGS) $(EXTRA_CFLAGS) $(patsubst "%",%,$(CONFIG_EXTRA_CFLAGS))
+ALL_LDFLAGS = $(GB_LDFLAGS) $(LDFLAGS)
+
+# --- mbedtls, only with CONFIG_TLS=y: Debian's 3.6 source, our compiler, our trimmed config
+ifeq ($(CONFIG_TLS),y)
+  ifeq ($(config_goals),)
+    MBEDTLS_DIR := $(shell scripts/fetch-mbedtls)
+  endif
+  MBEDTLS_CFG := '-DMBEDTLS_CONFIG_FILE="gatebox_mbedtls_config.h"'
+  GB_CFLAGS += -Iconfigs/mbedtls -I$(MBEDTLS_DIR)/include $(MBEDTLS_CFG)
+  MBEDTLS_OBJS := $(patsubst $(MBEDTLS_DIR)/library/%.c,$(O)/mbedtls/%.o,$(wildcard $(MBEDTLS_DIR)/library/*.c))
+  MBEDTLS_LIB := $(O)/libmbedtls_gatebox.a
+endif
+
+# --- sources: libcommon always (the link keeps what is referenced), applets by config
+LIBCOMMON_SRCS := $(filter-out libcommon/tls%.c,$(sort $(wildcard libcommon/*.c))) \
+                  $(if $(filter y,$(CONFIG_TLS)),$(sort $(wildcard libcommon/tls*.c)))
+LIBCOMMON_OBJS := $(patsubst %.c,$(O)/%.o,$(LIBCOMMON_SRCS))
+GATEBOX_SRCS := applets/main.c $(sort $(wildcard $(applets-y)))
+GATEBOX_OBJS := $(patsubst %.c,$(O)/%.o,$(GATEBOX_SRCS))
+LIBCOMMON := $(O)/libcommon.a
+
+all: $(O)/gatebox $(O)/gatebox.links
+
+$(O)/%.o: %.c
+	$(say) CC $<
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+$(LIBCOMMON): $(LIBCOMMON_OBJS)
+	$(say) AR $@
+	$(Q)rm -f $@ && $(AR) rcs $@ $^
+
+$(O)/mbedtls/%.o: $(MBEDTLS_DIR)/library/%.c configs/mbedtls/gatebox_mbedtls_config.h
+	$(say) CC $<
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CC) $(filter-out -Werror -W%,$(ALL_CFLAGS)) -w -I$(MBEDTLS_DIR)/library -c $< -o $@
+
+$(MBEDTLS_LIB): $(MBEDTLS_OBJS)
+	$(say) AR $@
+	$(Q)rm -f $@ && $(AR) rcs $@ $^
+
+$(O)/gatebox_unstripped: $(GATEBOX_OBJS) $(LIBCOMMON) $(MBEDTLS_LIB)
+	$(say) LINK $@
+	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $(GATEBOX_OBJS) $(LIBCOMMON) $(MBEDTLS_LIB)
+
+$(O)/gatebox: $(O)/gatebox_unstripped
+ifeq ($(filter y,$(CONFIG_DEBUG))$(SANITIZE),)
+	$(say) STRIP $@
+	$(Q)$(STRIP) -o $@ $<
+else
+	$(Q)cp $< $@
+endif
+
+# The names to link, from the generated table and .config (no need to run a cross binary).
+$(O)/gatebox.links: $(GEN)/applets.h $(GEN)/auto.mk
+	$(Q)awk '/^#if ENABLE_/{s=substr($$2,8)} /^APPLET/{n=$$0; sub(/^APPLET\("/,"",n); sub(/".*/,"",n); print s, n}' $(GEN)/applets.h | \
+	  while read -r sym name; do grep -qx "CONFIG_$$sym=y" $(KCONFIG_CONFIG) && echo "$$name"; done > $@ || true
+
+# --- install for firmware builders: DESTDIR/PREFIX/bindir/gatebox plus relative links
+PREFIX ?=
+BINDIR := $(PREFIX)$(patsubst "%",%,$(CONFIG_INSTALL_BINDIR))
+install: all
+	$(Q)install -d $(DESTDIR)$(BINDIR)
+	$(Q)install -m 0755 $(O)/gatebox $(DESTDIR)$(BINDIR)/gatebox
+	$(Q)while read -r n; do ln -sfn gatebox $(DESTDIR)$(BINDIR)/$$n; done < $(O)/gatebox.links
+	$(Q)if [ "$(INSTALL_EXAMPLES)" = 1 ] && [ -d configs/examples/units ]; then \
+	  install -d $(DESTDIR)/etc/gatebox/units && cp -R configs/examples/units/. $(DESTDIR)/etc/gatebox/units/; fi
+	@echo "installed $(DESTDIR)$(BINDIR)/gatebox and $$(wc -l < $(O)/gatebox.links) applet links"
+
+# --- size reports
+size: all
+	@scripts/size-report $(O) $(SIZE)
+baseline: all
+	$(Q)cp $(O)/gatebox_unstripped $(O)/gatebox.baseline
+	@echo "baseline saved: $(O)/gatebox.baseline"
+bloatcheck: all
+	@[ -f $(O)/gatebox.baseline ] || { echo "no baseline: run 'make baseline' first" >&2; exit 1; }
+	@$(PYTHON) scripts/bloat-o-meter --nm $(NM) $(O)/gatebox.baseline $(O)/gatebox_unstripped
+
+# --- tests, lint, demo
+check:
+	@scripts/setup-deps
+	@MAKE="$(MAKE)" SANITIZE="$(SANITIZE)" CROSS_COMPILE="$(CROSS_COMPILE)" O="$(O)" tests/check
+
+lint: all
+	@scripts/lint
+
+demo: all
+	@scripts/demo $(O)/gatebox
+
+fuzz:
+	@MAKE="$(MAKE)" O="$(O)" tests/fuzz/run $(FUZZ_SECONDS)
+
+clean:
+	rm -rf $(O)/*.o $(O)/applets $(O)/libcommon $(O)/mbedtls $(O)/tests $(O)/*.a $(O)/gatebox $(O)/gatebox_unstripped $(O)/gatebox.links
+distclean:
+	rm -rf $(O) third_party
+
+FORCE:
+.PHONY: all install size baseline bloatcheck check lint demo fuzz clean distclean FORCE
+
+-include $(shell find $(O) -name '*.d' 2>/dev/null)

@@ -1,0 +1,22 @@
+/* Bounded strings: every function that writes takes the buffer size and reports truncation
+ * (-1 with errno ENOBUFS; the buffer still holds a terminated prefix). */
+#ifndef GATEBOX_STR_H
+#define GATEBOX_STR_H
+
+#include <stddef.h>
+
+int str_copy(char *dst, size_t size, const char *src);
+int str_append(char *dst, size_t size, const char *src);
+int str_printf(char *dst, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* Strip leading and trailing blanks (space, tab, CR, LF) in place; returns the new start. */
+char *str_trim(char *s);
+/* Next token of *cursor, split at runs of any byte in seps (leading runs skipped); NUL-
+ * terminates it in place and advances *cursor. NULL when no token is left. */
+char *str_token(char **cursor, const char *seps);
+/* The part after the last '/', or the whole string. */
+const char *str_basename(const char *path);
+/* Nonzero when s starts with prefix. */
+int str_starts(const char *s, const char *prefix);
+
+#endif
