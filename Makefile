@@ -59,10 +59,11 @@ $(GEN)/applets.stamp: $(APPLET_SRCS) scripts/gen-applets $(wildcard applets appl
 	$(Q)touch $@
 $(GEN)/applets.mk $(GEN)/applets.kconfig $(GEN)/applets.h: $(GEN)/applets.stamp ;
 
--include $(GEN)/applets.mk
 ifeq ($(config_goals),)
 -include $(GEN)/auto.mk
 endif
+# after auto.mk: its lines are applets-$(CONFIG_X) += FILE, named by the config at parse time
+-include $(GEN)/applets.mk
 
 # auto.mk is .config made current: new symbols at their defaults, header regenerated (rewritten
 # only when it changes, so an unchanged config rebuilds nothing).
@@ -79,7 +80,7 @@ CONFIG_TARGETS := defconfig menuconfig oldconfig olddefconfig allnoconfig allyes
 $(CONFIG_TARGETS): $(GEN)/applets.kconfig FORCE
 	$(Q)mkdir -p $(O)
 	$(Q)case "$@" in \
-	  defconfig) $(KCONFIG) defconfig configs/defconfig $(FRAGMENT);; \
+	  defconfig) $(KCONFIG) defconfig $(or $(DEFCONFIG),configs/defconfig) $(FRAGMENT);; \
 	  savedefconfig) $(KCONFIG) savedefconfig $(O)/defconfig;; \
 	  *) $(KCONFIG) $@;; \
 	esac
@@ -187,6 +188,14 @@ bloatcheck: all
 	@$(PYTHON) scripts/bloat-o-meter --nm $(NM) $(O)/gatebox.baseline $(O)/gatebox_unstripped
 
 # --- tests, lint, demo
+UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
+TEST_PROGS := $(patsubst %.c,$(O)/%,$(UNIT_SRCS))
+test-progs: $(TEST_PROGS)
+$(O)/tests/unit/%: tests/unit/%.c $(LIBCOMMON)
+	$(say) CC $<
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CC) $(ALL_CFLAGS) -Wno-missing-prototypes -Itests/unit $(ALL_LDFLAGS) -o $@ $< $(LIBCOMMON)
+
 check:
 	@scripts/setup-deps
 	@MAKE="$(MAKE)" SANITIZE="$(SANITIZE)" CROSS_COMPILE="$(CROSS_COMPILE)" O="$(O)" tests/check
@@ -206,6 +215,7 @@ distclean:
 	rm -rf $(O) third_party
 
 FORCE:
-.PHONY: all install size baseline bloatcheck check lint demo fuzz clean distclean FORCE
+-include $(patsubst %,%.d,$(TEST_PROGS))
+.PHONY: test-progs all install size baseline bloatcheck check lint demo fuzz clean distclean FORCE
 
 -include $(shell find $(O) -name '*.d' 2>/dev/null)

@@ -4,6 +4,13 @@
 
 #include <stdio.h>
 
+#include "config.h"
+
+/* Every enabled applet's entry point, from the generated table. */
+#define APPLET(name, fn, usage) int fn(int argc, char **argv);
+#include "applets.h"
+#undef APPLET
+
 /* The name the applet was called by ("tcpd", "atq", ...). */
 extern const char *applet_name;
 

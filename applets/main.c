@@ -10,10 +10,6 @@
 #include <limits.h>
 #include <unistd.h>
 
-#define APPLET(name, fn, usage) int fn(int argc, char **argv);
-#include "applets.h"
-#undef APPLET
-
 struct applet {
 	const char *name;
 	int (*main)(int argc, char **argv);
@@ -22,11 +18,10 @@ struct applet {
 
 /* Sorted by name (scripts/gen-applets); the NULL sentinel keeps the array non-empty. */
 static const struct applet applets[] = {
-#define APPLET(name, fn, usage) { name, fn, usage },
+#define APPLET(name, fn, usage) {name, fn, usage},
 #include "applets.h"
 #undef APPLET
-	{ NULL, NULL, NULL }
-};
+	{NULL, NULL, NULL}};
 #define APPLET_COUNT (sizeof(applets) / sizeof(applets[0]) - 1)
 
 const char *applet_name = "gatebox";
@@ -73,13 +68,15 @@ static void print_list(FILE *f, const char *sep)
 
 static void gatebox_help(FILE *f)
 {
-	fprintf(f, "gatebox %s: host security for small Linux systems without systemd\n\n"
-		   "Usage: gatebox APPLET [ARGS...]   or   APPLET [ARGS...] through a link\n"
-		   "       gatebox --list             the compiled-in applets, one per line\n"
-		   "       gatebox --install [-s] DIR link every applet into DIR (-s: symbolic)\n"
-		   "       gatebox --version          version and compiled-in features\n"
-		   "       gatebox APPLET --help      the applet's usage\n\n"
-		   "Applets: ", GATEBOX_VERSION);
+	fprintf(f,
+		"gatebox %s: host security for small Linux systems without systemd\n\n"
+		"Usage: gatebox APPLET [ARGS...]   or   APPLET [ARGS...] through a link\n"
+		"       gatebox --list             the compiled-in applets, one per line\n"
+		"       gatebox --install [-s] DIR link every applet into DIR (-s: symbolic)\n"
+		"       gatebox --version          version and compiled-in features\n"
+		"       gatebox APPLET --help      the applet's usage\n\n"
+		"Applets: ",
+		GATEBOX_VERSION);
 	print_list(f, " ");
 	fputc('\n', f);
 }
@@ -133,7 +130,8 @@ static int install_links(const char *dir, bool symbolic)
 		}
 		if (lstat(path, &st) == 0) {
 			if (!is_gatebox(path, &self_st)) {
-				log_msg(LOG_ERR, "%s: exists and is not a link to gatebox; not replaced",
+				log_msg(LOG_ERR,
+					"%s: exists and is not a link to gatebox; not replaced",
 					path);
 				rc = 1;
 				continue;

@@ -3,7 +3,7 @@
 #ifndef GATEBOX_OPT_H
 #define GATEBOX_OPT_H
 
-#define EXIT_USAGE 100   /* bad usage (s6 convention) */
+#define EXIT_USAGE 100 /* bad usage (s6 convention) */
 #define EXIT_SYSCALL 111 /* a system call failed */
 
 /* Parse all of s as an unsigned number in base (0: C prefixes) within [min, max].
