@@ -1,0 +1,193 @@
+/* Reading hosts.allow/hosts.deny as libwrap does, and the decision built on it: first match
+ * in the allow table grants, else first match in the deny table denies, else grant; a
+ * broken or unreadable deny table denies; options of the matching rule have the last word. */
+#include "common.h"
+#include "rules.h"
+
+#include <stdarg.h>
+
+static void diag(struct rules_request *rq, const char *kind, const char *fmt, va_list ap)
+{
+	char msg[RULES_LINE_MAX + 256], text[sizeof(msg) + RULES_STRING_MAX + 64];
+
+	if (!rq->hooks || !rq->hooks->diag)
+		return;
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	if (rq->file)
+		snprintf(text, sizeof(text), "%s: %s, line %d: %s", kind, rq->file, rq->line, msg);
+	else
+		snprintf(text, sizeof(text), "%s: %s", kind, msg);
+	rq->hooks->diag(rq->ctx, LOG_ERR, text);
+}
+
+void rules_warn(struct rules_request *rq, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	diag(rq, "warning", fmt, ap);
+	va_end(ap);
+}
+
+void rules_error(struct rules_request *rq, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	diag(rq, "error", fmt, ap);
+	va_end(ap);
+}
+
+void rules_trace(struct rules_request *rq, const char *fmt, ...)
+{
+	char text[RULES_EXPAND_MAX + 64];
+	va_list ap;
+
+	if (!rq->verbose || !rq->hooks || !rq->hooks->trace)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	rq->hooks->trace(rq->ctx, text);
+}
+
+/* One logical line: physical lines joined where a backslash stands right before the newline
+ * (both removed, no blank inserted). Returns its length, or -1 at end of file. The result
+ * lacks a final '\n' when the line was too long, ended the file, or held a NUL byte. */
+static int read_logical(FILE *fp, char *buf, size_t size, int *line)
+{
+	size_t n = 0;
+	int c;
+	bool any = false;
+
+	while (n + 1 < size) {
+		c = getc(fp);
+		if (c == EOF)
+			break;
+		any = true;
+		if (c == '\0') {
+			/* libwrap sees the line end at the NUL, without its newline */
+			while ((c = getc(fp)) != EOF && c != '\n')
+				;
+			if (c == '\n')
+				(*line)++;
+			buf[n] = '\0';
+			return (int)n;
+		}
+		buf[n++] = (char)c;
+		if (c == '\n') {
+			(*line)++;
+			if (n >= 2 && buf[n - 2] == '\\') {
+				n -= 2;
+				continue;
+			}
+			break;
+		}
+	}
+	buf[n] = '\0';
+	return any ? (int)n : -1;
+}
+
+int rules_table_scan(struct rules_request *rq, const char *path, char *line, size_t size,
+		     char **opts)
+{
+	FILE *fp;
+	int len, result = RULES_NO;
+
+	*opts = NULL;
+	rq->file = NULL;
+	rq->line = 0;
+	fp = fopen(path, "re");
+	if (!fp) {
+		if (errno == ENOENT)
+			return RULES_NO;
+		rules_warn(rq, "cannot open %s: %s", path, strerror(errno));
+		return RULES_ERR;
+	}
+	rq->file = path;
+	while ((len = read_logical(fp, line, size, &rq->line)) >= 0) {
+		char *cl, *sv = line;
+
+		if (len == 0 || line[len - 1] != '\n') {
+			rules_warn(rq, "missing newline or line too long");
+			rules_warn(rq, "all the subsequent rules will be ignored");
+			result = RULES_ERR;
+			break;
+		}
+		if (line[0] == '#' || line[strspn(line, " \t\r\n")] == '\0')
+			continue;
+		if ((cl = rules_split_at(sv, ':')) == NULL) {
+			rules_warn(rq, "missing \":\" separator");
+			continue;
+		}
+		*opts = rules_split_at(cl, ':');
+		if (rules_list_match(sv, rq, rules_server_match) &&
+		    rules_list_match(cl, rq, rules_client_match)) {
+			result = RULES_YES;
+			break;
+		}
+		*opts = NULL;
+	}
+	fclose(fp);
+	return result;
+}
+
+/* The matched rule's options decide within its table; returns the table's final answer. */
+static int decide(struct rules_request *rq, const char *path, char *opts, bool allow_table,
+		  struct rules_result *res)
+{
+	enum rules_opt_result o;
+
+	rules_trace(rq, "matched:  %s line %d", path, rq->line);
+	res->file = path;
+	res->line = rq->line;
+	res->granted = allow_table;
+	if (!opts)
+		return RULES_YES;
+	o = rules_options_run(rq, opts);
+	switch (o) {
+	case RULES_OPT_ALLOW:
+		res->granted = true;
+		break;
+	case RULES_OPT_DENY:
+		res->granted = false;
+		break;
+	case RULES_OPT_FATAL:
+		res->granted = false;
+		res->fatal = true;
+		break;
+	case RULES_OPT_NOMATCH:
+		res->file = NULL;
+		res->line = 0;
+		res->granted = true;
+		return RULES_NO;
+	case RULES_OPT_DONE:
+		break;
+	}
+	return RULES_YES;
+}
+
+void rules_access(struct rules_request *rq, const char *allow_path, const char *deny_path,
+		  struct rules_result *res)
+{
+	char line[RULES_LINE_MAX];
+	char *opts;
+	int r;
+
+	memset(res, 0, sizeof(*res));
+	res->granted = true;
+	r = rules_table_scan(rq, allow_path, line, sizeof(line), &opts);
+	if (r == RULES_YES && decide(rq, allow_path, opts, true, res) == RULES_YES)
+		return;
+	if (res->fatal)
+		return;
+	r = rules_table_scan(rq, deny_path, line, sizeof(line), &opts);
+	if (r == RULES_YES) {
+		/* an option error or "deny" in the allow table already returned above */
+		if (decide(rq, deny_path, opts, false, res) == RULES_YES)
+			return;
+		res->granted = true;
+		return;
+	}
+	res->granted = (r == RULES_NO);
+}
