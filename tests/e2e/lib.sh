@@ -7,7 +7,9 @@
 
 : "${GATEBOX:?}" "${GB_BUILD:?}" "${GB_CONFIG:?}" "${FLAVOUR:?}" "${TOP:?}"
 SCRIPT=$(basename "$0" .sh)
-T=$(mktemp -d "${TMPDIR:-/tmp}/gb-$SCRIPT.XXXXXX")
+# A script that re-runs itself in a namespace passes its directory on (GB_OUTER_T): the
+# outer run owns it and removes it.
+if [ -n "${GB_OUTER_T:-}" ]; then T=$GB_OUTER_T; else T=$(mktemp -d "${TMPDIR:-/tmp}/gb-$SCRIPT.XXXXXX"); fi
 _gb_pids=""
 _gb_optional_missing=""
 trap '_gb_cleanup' EXIT
@@ -16,7 +18,7 @@ _gb_cleanup() {
 	local p
 	for p in $_gb_pids; do kill "$p" 2>/dev/null; done
 	for p in $_gb_pids; do wait "$p" 2>/dev/null; done
-	rm -rf "$T"
+	[ -n "${GB_OUTER_T:-}" ] || rm -rf "$T"
 }
 
 # remember a background pid so cleanup kills exactly it (never pkill by name)
@@ -78,4 +80,49 @@ check() {
 		return 0
 	fi
 	if out=$("$@" 2>&1); then pass "$name"; else fail "$name" "$out"; fi
+}
+
+# ns_enter SETUP [net]: re-run this script in a private mount namespace (and with "net", a
+# private network namespace whose loopback is up: its ports collide with nothing), after
+# SETUP (shell code run inside it as root: bind mounts over /etc files and the like).
+# Returns at once when already inside.
+ns_enter() {
+	local flags=-m
+	[ -n "${GB_IN_NS:-}" ] && return 0
+	if [ "$(id -u)" != 0 ] || ! command -v unshare >/dev/null; then
+		skip all "needs root and unshare for a private mount namespace"
+		exit 0
+	fi
+	[ "${2:-}" = net ] && flags="-m -n"
+	# shellcheck disable=SC2086
+	GB_IN_NS=1 GB_OUTER_T=$T GB_NS_SETUP=$1 GB_NS_NET=${2:-} unshare $flags bash -c \
+		'mount --make-rprivate / && { [ "$GB_NS_NET" != net ] || ip link set lo up; } &&
+		 eval "$GB_NS_SETUP" && exec bash "$0"' "$0"
+	exit $?
+}
+
+# Setup code for ns_enter: a private /dev (the real nodes bound in) with a syslog daemon on
+# /dev/log writing to $T/syslog, so daemons' syslog lines can be asserted.
+# shellcheck disable=SC2016
+NS_DEV_LOG='mkdir -p "$GB_OUTER_T/dev" && mount -t tmpfs tmpfs "$GB_OUTER_T/dev" &&
+	for n in null zero full random urandom tty; do : > "$GB_OUTER_T/dev/$n"; mount --bind /dev/$n "$GB_OUTER_T/dev/$n"; done &&
+	ln -s /proc/self/fd "$GB_OUTER_T/dev/fd" && ln -s fd/0 "$GB_OUTER_T/dev/stdin" &&
+	ln -s fd/1 "$GB_OUTER_T/dev/stdout" && ln -s fd/2 "$GB_OUTER_T/dev/stderr" &&
+	mkdir -p "$GB_OUTER_T/dev/pts" "$GB_OUTER_T/dev/shm" && mount --bind "$GB_OUTER_T/dev" /dev'
+
+# start_syslogd: BusyBox syslogd on /dev/log (inside NS_DEV_LOG) logging to $T/syslog
+start_syslogd() {
+	busybox syslogd -n -O "$T/syslog" -S &
+	track_pid $!
+	local i
+	for i in $(seq 50); do [ -S /dev/log ] && return 0; sleep 0.1; done
+	return 1
+}
+
+# wait_for COUNT CMD...: retry CMD every 0.1 s up to COUNT times (a bounded wait, no timing)
+wait_for() {
+	local n=$1 i
+	shift
+	for i in $(seq "$n"); do "$@" && return 0; sleep 0.1; done
+	return 1
 }
