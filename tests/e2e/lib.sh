@@ -104,7 +104,7 @@ ns_enter() {
 # Setup code for ns_enter: a private /dev (the real nodes bound in) with a syslog daemon on
 # /dev/log writing to $T/syslog, so daemons' syslog lines can be asserted.
 # shellcheck disable=SC2016
-NS_DEV_LOG='mkdir -p "$GB_OUTER_T/dev" && mount -t tmpfs tmpfs "$GB_OUTER_T/dev" &&
+export NS_DEV_LOG='mkdir -p "$GB_OUTER_T/dev" && mount -t tmpfs tmpfs "$GB_OUTER_T/dev" &&
 	for n in null zero full random urandom tty; do : > "$GB_OUTER_T/dev/$n"; mount --bind /dev/$n "$GB_OUTER_T/dev/$n"; done &&
 	ln -s /proc/self/fd "$GB_OUTER_T/dev/fd" && ln -s fd/0 "$GB_OUTER_T/dev/stdin" &&
 	ln -s fd/1 "$GB_OUTER_T/dev/stdout" && ln -s fd/2 "$GB_OUTER_T/dev/stderr" &&
@@ -121,8 +121,8 @@ start_syslogd() {
 
 # wait_for COUNT CMD...: retry CMD every 0.1 s up to COUNT times (a bounded wait, no timing)
 wait_for() {
-	local n=$1 i
+	local n=$1
 	shift
-	for i in $(seq "$n"); do "$@" && return 0; sleep 0.1; done
+	for _ in $(seq "$n"); do "$@" && return 0; sleep 0.1; done
 	return 1
 }
