@@ -114,8 +114,7 @@ export NS_DEV_LOG='mkdir -p "$GB_OUTER_T/dev" && mount -t tmpfs tmpfs "$GB_OUTER
 start_syslogd() {
 	busybox syslogd -n -O "$T/syslog" -S &
 	track_pid $!
-	local i
-	for i in $(seq 50); do [ -S /dev/log ] && return 0; sleep 0.1; done
+	for _ in $(seq 50); do [ -S /dev/log ] && return 0; sleep 0.1; done
 	return 1
 }
 
