@@ -39,36 +39,19 @@ static void banner_stdout(void *ctx, const char *text, size_t len)
 
 static const struct rules_hooks hooks = {to_stdout, trace_stdout, banner_stdout};
 
-static _Noreturn void usage(void)
+static _Noreturn void usage(const char *argv0)
 {
-	applet_usage_exit(1);
+	fprintf(stderr,
+		"usage: %s [-d] [-i inet_conf] daemon[@host] [user@]host\n"
+		"\t-d: use allow/deny files in current directory\n"
+		"\t-i: location of inetd.conf file\n",
+		argv0);
+	exit(1);
 }
 
 static bool is_unknown(const char *s)
 {
 	return strcasecmp(s, RULES_UNKNOWN) == 0;
-}
-
-/* Resolve a host argument; warns and returns NULL when it is not found. Warns about an
- * alias, as tcpdmatch's find_inet_addr does. */
-static struct addrinfo *find_host(struct rules_request *rq, const char *host)
-{
-	struct addrinfo hints, *res;
-
-	memset(&hints, 0, sizeof(hints));
-	hints.ai_family = ENABLE_IPV6 ? AF_UNSPEC : AF_INET;
-	hints.ai_socktype = SOCK_STREAM;
-	hints.ai_flags = AI_CANONNAME;
-	if (getaddrinfo(host, NULL, &hints, &res) != 0) {
-		rules_warn(rq, "%s: host not found", host);
-		return NULL;
-	}
-	if (res->ai_canonname && strcasecmp(host, res->ai_canonname) != 0 &&
-	    rules_inet_addr(host, &(unsigned int){0}) < 0) {
-		rules_warn(rq, "%s: hostname alias", host);
-		rules_warn(rq, "(official name: %s)", res->ai_canonname);
-	}
-	return res;
 }
 
 static bool is_numeric(const char *s)
@@ -94,7 +77,8 @@ static void report(struct rules_request *rq, const char *allow, const char *deny
 		printf("server:   hostname %s\n", rq->server.name);
 	if (!is_unknown(rules_host_addr(&rq->server)))
 		printf("server:   address  %s\n", rq->server.addr);
-	printf("server:   process  %s\n", rq->daemon);
+	if (!is_unknown(rq->daemon))
+		printf("server:   process  %s\n", rq->daemon);
 	rq->delegated = false;
 	rules_access(rq, allow, deny, &res);
 	if (res.fatal) {
@@ -117,7 +101,7 @@ int tcpdmatch_main(int argc, char **argv)
 	int c;
 
 	opt_reset();
-	while ((c = getopt(argc, argv, "di:")) != -1) {
+	while ((c = opt_getopt(argc, argv, "di:")) != -1) {
 		switch (c) {
 		case 'd':
 			allow = "hosts.allow";
@@ -127,11 +111,11 @@ int tcpdmatch_main(int argc, char **argv)
 			inet_conf = optarg;
 			break;
 		default:
-			usage();
+			usage(argv[0]);
 		}
 	}
 	if (argc != optind + 2)
-		usage();
+		usage(argv[0]);
 	daemon = argv[optind];
 	client = argv[optind + 1];
 	server = strchr(daemon, '@');
@@ -154,13 +138,13 @@ int tcpdmatch_main(int argc, char **argv)
 	}
 	inetcf_set(&cf, "portmap", INETCF_NOT);
 	inetcf_set(&cf, "rpcbind", INETCF_NOT);
-	switch (inetcf_get(&cf, rq.daemon)) {
+	switch (inetcf_get(&cf, daemon)) {
 	case INETCF_UNKNOWN:
-		rules_warn(&rq, "%s: no such process name in %s", rq.daemon,
+		rules_warn(&rq, "%s: no such process name in %s", daemon,
 			   cf.path ? cf.path : "(null)");
 		break;
 	case INETCF_NOT:
-		rules_warn(&rq, "%s: service possibly not wrapped", rq.daemon);
+		rules_warn(&rq, "%s: service possibly not wrapped", daemon);
 		break;
 	default:
 		break;
@@ -173,7 +157,7 @@ int tcpdmatch_main(int argc, char **argv)
 	    (strcasecmp(server, RULES_UNKNOWN) != 0 && strcasecmp(server, RULES_PARANOID) != 0)) {
 		int count = 0;
 
-		if (!(res = find_host(&rq, server))) {
+		if (!(res = rules_find_host(&rq, server))) {
 			fflush(stdout);
 			return 1;
 		}
@@ -196,11 +180,12 @@ int tcpdmatch_main(int argc, char **argv)
 	}
 
 	/* The client: [user@]host */
-	if ((c = (int)strcspn(client, "@")) && client[c] == '@') {
-		user = client;
-		client[c] = '\0';
-		client += c + 1;
-		rules_set_user(&rq, user);
+	/* split at the first '@' of the argument (an empty user is no user) */
+	if ((user = strchr(client, '@')) != NULL) {
+		*user = '\0';
+		if (*client)
+			rules_set_user(&rq, client);
+		client = user + 1;
 	}
 	if (is_numeric(client)) {
 		rules_host_set_addr_text(&rq.client, client);
@@ -212,7 +197,7 @@ int tcpdmatch_main(int argc, char **argv)
 		report(&rq, allow, deny);
 		return 0;
 	}
-	if (!(res = find_host(&rq, client))) {
+	if (!(res = rules_find_host(&rq, client))) {
 		fflush(stdout);
 		return 1;
 	}

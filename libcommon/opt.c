@@ -33,3 +33,21 @@ void opt_reset(void)
 	optind = 1;
 	opterr = 1;
 }
+
+int opt_getopt(int argc, char *const argv[], const char *optstring)
+{
+	int c;
+
+	opterr = 0;
+	c = getopt(argc, argv, optstring);
+	if (c == '?') {
+		const char *spec = strchr(optstring, optopt);
+
+		if (optopt && spec && spec[1] == ':')
+			fprintf(stderr, "%s: option requires an argument -- '%c'\n", argv[0],
+				optopt);
+		else
+			fprintf(stderr, "%s: invalid option -- '%c'\n", argv[0], optopt);
+	}
+	return c;
+}

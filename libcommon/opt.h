@@ -10,6 +10,10 @@
  * Returns 0, or -1 with errno EINVAL (not a number, trailing junk) or ERANGE. */
 int opt_ulong(const char *s, int base, unsigned long min, unsigned long max, unsigned long *out);
 
+/* getopt(3) with the same diagnostics under every libc (glibc's wording, which the tools
+ * gatebox replaces print): "PROG: invalid option -- 'x'", "... requires an argument -- 'x'". */
+int opt_getopt(int argc, char *const argv[], const char *optstring);
+
 /* Reset getopt(3) so an applet called in-process (socketd running tcpd_main) starts afresh. */
 void opt_reset(void);
 

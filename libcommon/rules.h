@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <sys/socket.h>
 #include <sys/types.h>
 
@@ -129,6 +130,13 @@ void rules_error(struct rules_request *rq, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 void rules_trace(struct rules_request *rq, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+
+/* Resolve a host name or address for tcpdmatch/tcpdchk (getaddrinfo, canonical name):
+ * warns "NAME: host not found" (NULL) or about an alias; free with freeaddrinfo. */
+struct addrinfo *rules_find_host(struct rules_request *rq, const char *host);
+/* One logical line of a table (continuations joined), counting lines in *line; -1 at end.
+ * The text lacks its final newline when the line was too long, last or held a NUL. */
+int rules_read_line(FILE *fp, char *buf, size_t size, int *line);
 
 /* Addresses as libwrap reads them. */
 /* inet_addr(3) as glibc implements it (octal, hex, short forms); -1 for invalid and for

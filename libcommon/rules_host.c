@@ -6,6 +6,7 @@
 #include "rules.h"
 
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <strings.h>
@@ -258,4 +259,34 @@ int rules_request_from_fd(struct rules_request *rq, int fd)
 	if (getsockname(fd, (struct sockaddr *)&local, &llen) == 0)
 		rules_host_set_sockaddr(&rq->server, (struct sockaddr *)&local, llen);
 	return 0;
+}
+
+struct addrinfo *rules_find_host(struct rules_request *rq, const char *host)
+{
+	struct addrinfo hints, *res;
+	unsigned int a4;
+
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = ENABLE_IPV6 ? AF_UNSPEC : AF_INET;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_CANONNAME;
+	if (getaddrinfo(host, NULL, &hints, &res) != 0) {
+		/* names are case-insensitive; musl's hosts-file lookup is not */
+		char lower[RULES_STRING_MAX];
+		size_t i;
+
+		for (i = 0; host[i] && i + 1 < sizeof(lower); i++)
+			lower[i] = (char)tolower((unsigned char)host[i]);
+		lower[i] = '\0';
+		if (strcmp(lower, host) == 0 || getaddrinfo(lower, NULL, &hints, &res) != 0) {
+			rules_warn(rq, "%s: host not found", host);
+			return NULL;
+		}
+	}
+	if (res->ai_canonname && strcasecmp(host, res->ai_canonname) != 0 &&
+	    rules_inet_addr(host, &a4) < 0) {
+		rules_warn(rq, "%s: hostname alias", host);
+		rules_warn(rq, "(official name: %s)", res->ai_canonname);
+	}
+	return res;
 }

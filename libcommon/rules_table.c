@@ -51,41 +51,45 @@ void rules_trace(struct rules_request *rq, const char *fmt, ...)
 	rq->hooks->trace(rq->ctx, text);
 }
 
-/* One logical line: physical lines joined where a backslash stands right before the newline
- * (both removed, no blank inserted). Returns its length, or -1 at end of file. The result
- * lacks a final '\n' when the line was too long, ended the file, or held a NUL byte. */
-static int read_logical(FILE *fp, char *buf, size_t size, int *line)
+/* fgets(3) into buf of size n (n > 1): up to n-1 bytes, through the first newline. */
+static bool chunk(FILE *fp, char *buf, size_t n)
 {
-	size_t n = 0;
+	size_t i = 0;
 	int c;
-	bool any = false;
 
-	while (n + 1 < size) {
-		c = getc(fp);
-		if (c == EOF)
+	while (i + 1 < n && (c = getc(fp)) != EOF) {
+		buf[i++] = (char)c;
+		if (c == '\n')
 			break;
-		any = true;
-		if (c == '\0') {
-			/* libwrap sees the line end at the NUL, without its newline */
-			while ((c = getc(fp)) != EOF && c != '\n')
-				;
-			if (c == '\n')
-				(*line)++;
-			buf[n] = '\0';
-			return (int)n;
-		}
-		buf[n++] = (char)c;
-		if (c == '\n') {
-			(*line)++;
-			if (n >= 2 && buf[n - 2] == '\\') {
-				n -= 2;
-				continue;
-			}
-			break;
-		}
 	}
-	buf[n] = '\0';
-	return any ? (int)n : -1;
+	buf[i] = '\0';
+	return i > 0;
+}
+
+/* libwrap's xgets, byte for byte: each physical chunk counts up to its first NUL, so a NUL
+ * drops the rest of its line and that line's newline (the next line is appended); a chunk
+ * ending in backslash-newline continues; a full buffer ends the line without a newline. */
+int rules_read_line(FILE *fp, char *buf, size_t size, int *line)
+{
+	char *ptr = buf;
+	size_t len = size;
+
+	buf[0] = '\0';
+	while (len > 1 && chunk(fp, ptr, len)) {
+		size_t got = strlen(ptr);
+
+		if (got >= 1 && ptr[got - 1] == '\n') {
+			(*line)++;
+			if (got >= 2 && ptr[got - 2] == '\\')
+				got -= 2;
+			else
+				return (int)(ptr + got - buf);
+		}
+		ptr += got;
+		len -= got;
+		ptr[0] = '\0';
+	}
+	return ptr > buf ? (int)(ptr - buf) : -1;
 }
 
 int rules_table_scan(struct rules_request *rq, const char *path, char *line, size_t size,
@@ -105,7 +109,7 @@ int rules_table_scan(struct rules_request *rq, const char *path, char *line, siz
 		return RULES_ERR;
 	}
 	rq->file = path;
-	while ((len = read_logical(fp, line, size, &rq->line)) >= 0) {
+	while ((len = rules_read_line(fp, line, size, &rq->line)) >= 0) {
 		char *cl, *sv = line;
 
 		if (len == 0 || line[len - 1] != '\n') {
