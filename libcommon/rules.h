@@ -91,6 +91,13 @@ unsigned rules_host_port(const struct rules_host *h);
 void rules_access(struct rules_request *rq, const char *allow_path, const char *deny_path,
 		  struct rules_result *res);
 
+/* The decision procedure over any source of tables: scan(src, rq, 0 = allow / 1 = deny, buf,
+ * size, &opts, &line) answers like rules_table_scan (opts, if any, inside buf). */
+typedef int rules_scan_fn(void *src, struct rules_request *rq, int which, char *buf, size_t size,
+			  char **opts, int *line);
+void rules_decide(struct rules_request *rq, rules_scan_fn *scan, void *src, const char *allow_name,
+		  const char *deny_name, struct rules_result *res);
+
 /* One table: RULES_YES (a rule matched; *opts points at its option text inside line, or
  * NULL), RULES_NO, or RULES_ERR (unreadable table or a broken line reached). */
 int rules_table_scan(struct rules_request *rq, const char *path, char *line, size_t size,
@@ -100,6 +107,11 @@ int rules_table_scan(struct rules_request *rq, const char *path, char *line, siz
  * restored; list strings are consumed (tokenised in place). */
 int rules_list_match(char *list, struct rules_request *rq,
 		     int (*match)(char *tok, struct rules_request *rq));
+/* The same over a list already split into n tokens. */
+int rules_list_match_tokens(char **tok, size_t n, struct rules_request *rq,
+			    int (*match)(char *tok, struct rules_request *rq));
+/* Split a list into tokens in place (at most max); returns the count. */
+size_t rules_list_split(char *list, char **tok, size_t max);
 int rules_server_match(char *tok, struct rules_request *rq);
 int rules_client_match(char *tok, struct rules_request *rq);
 int rules_host_match(char *tok, struct rules_host *h);

@@ -39,26 +39,46 @@ char *rules_split_at(char *string, int delim)
 	return NULL;
 }
 
+size_t rules_list_split(char *list, char **tok, size_t max)
+{
+	char *cur = list, *t;
+	size_t n = 0;
+
+	while (n < max && (t = str_token(&cur, LIST_SEPS)) != NULL)
+		tok[n++] = t;
+	return n;
+}
+
 /* Reads tokens left to right: the first match skips to the next EXCEPT, and the list then
  * matches unless the rest matches (so EXCEPT nests to the right). */
-int rules_list_match(char *list, struct rules_request *rq,
-		     int (*match)(char *tok, struct rules_request *rq))
+int rules_list_match_tokens(char **tok, size_t n, struct rules_request *rq,
+			    int (*match)(char *tok, struct rules_request *rq))
 {
-	char *cur = list, *tok;
-
-	while ((tok = str_token(&cur, LIST_SEPS)) != NULL) {
-		if (strcasecmp(tok, "EXCEPT") == 0)
+	for (size_t i = 0; i < n; i++) {
+		if (strcasecmp(tok[i], "EXCEPT") == 0)
 			return RULES_NO;
-		if (match(tok, rq)) {
-			while ((tok = str_token(&cur, LIST_SEPS)) != NULL &&
-			       strcasecmp(tok, "EXCEPT") != 0)
-				;
-			if (tok == NULL)
+		if (match(tok[i], rq)) {
+			size_t j = i + 1;
+
+			while (j < n && strcasecmp(tok[j], "EXCEPT") != 0)
+				j++;
+			if (j == n)
 				return RULES_YES;
-			return rules_list_match(cur, rq, match) ? RULES_NO : RULES_YES;
+			return rules_list_match_tokens(tok + j + 1, n - j - 1, rq, match)
+				? RULES_NO
+				: RULES_YES;
 		}
 	}
 	return RULES_NO;
+}
+
+int rules_list_match(char *list, struct rules_request *rq,
+		     int (*match)(char *tok, struct rules_request *rq))
+{
+	char *tok[RULES_LINE_MAX / 2]; /* tokens are separated: at most half a line of them */
+
+	return rules_list_match_tokens(tok, rules_list_split(list, tok, RULES_LINE_MAX / 2), rq,
+				       match);
 }
 
 /* '*' and '?' over the whole string, case-insensitively; no character classes. */

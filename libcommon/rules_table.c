@@ -137,19 +137,16 @@ int rules_table_scan(struct rules_request *rq, const char *path, char *line, siz
 }
 
 /* The matched rule's options decide within its table; returns the table's final answer. */
-static int decide(struct rules_request *rq, const char *path, char *opts, bool allow_table,
-		  struct rules_result *res)
+static int decide(struct rules_request *rq, const char *path, int line, char *opts,
+		  bool allow_table, struct rules_result *res)
 {
-	enum rules_opt_result o;
-
-	rules_trace(rq, "matched:  %s line %d", path, rq->line);
+	rules_trace(rq, "matched:  %s line %d", path, line);
 	res->file = path;
-	res->line = rq->line;
+	res->line = line;
 	res->granted = allow_table;
 	if (!opts)
 		return RULES_YES;
-	o = rules_options_run(rq, opts);
-	switch (o) {
+	switch (rules_options_run(rq, opts)) {
 	case RULES_OPT_ALLOW:
 		res->granted = true;
 		break;
@@ -171,27 +168,46 @@ static int decide(struct rules_request *rq, const char *path, char *opts, bool a
 	return RULES_YES;
 }
 
-void rules_access(struct rules_request *rq, const char *allow_path, const char *deny_path,
-		  struct rules_result *res)
+void rules_decide(struct rules_request *rq, rules_scan_fn *scan, void *src, const char *allow_name,
+		  const char *deny_name, struct rules_result *res)
 {
 	char line[RULES_LINE_MAX];
 	char *opts;
-	int r;
+	int r, lineno;
 
 	memset(res, 0, sizeof(*res));
 	res->granted = true;
-	r = rules_table_scan(rq, allow_path, line, sizeof(line), &opts);
-	if (r == RULES_YES && decide(rq, allow_path, opts, true, res) == RULES_YES)
+	r = scan(src, rq, 0, line, sizeof(line), &opts, &lineno);
+	/* a match in the allow table ends it, unless aclexec said no */
+	if (r == RULES_YES && decide(rq, allow_name, lineno, opts, true, res) == RULES_YES)
 		return;
-	if (res->fatal)
-		return;
-	r = rules_table_scan(rq, deny_path, line, sizeof(line), &opts);
+	r = scan(src, rq, 1, line, sizeof(line), &opts, &lineno);
 	if (r == RULES_YES) {
-		/* an option error or "deny" in the allow table already returned above */
-		if (decide(rq, deny_path, opts, false, res) == RULES_YES)
-			return;
-		res->granted = true;
+		if (decide(rq, deny_name, lineno, opts, false, res) != RULES_YES)
+			res->granted = true;
 		return;
 	}
+	/* no rule: granted; an unreadable or broken deny table: denied */
 	res->granted = (r == RULES_NO);
+}
+
+struct file_tables {
+	const char *path[2];
+};
+
+static int scan_files(void *src, struct rules_request *rq, int which, char *line, size_t size,
+		      char **opts, int *lineno)
+{
+	int r = rules_table_scan(rq, ((struct file_tables *)src)->path[which], line, size, opts);
+
+	*lineno = rq->line;
+	return r;
+}
+
+void rules_access(struct rules_request *rq, const char *allow_path, const char *deny_path,
+		  struct rules_result *res)
+{
+	struct file_tables t = {{allow_path, deny_path}};
+
+	rules_decide(rq, scan_files, &t, allow_path, deny_path, res);
 }
