@@ -131,10 +131,16 @@ LIBCOMMON := $(O)/libcommon.a
 
 all: $(O)/gatebox $(O)/gatebox.links
 
+# the hosts tables are scanned line by line per connection (tcpd) and per tcpdmatch run:
+# their matcher is worth -O2 even in an -Os build (a few hundred bytes)
+HOT_OBJS := $(O)/libcommon/rules_match.o $(O)/libcommon/rules_table.o $(O)/libcommon/rules_file.o \
+            $(O)/libcommon/rules_inet.o $(O)/libcommon/str.o
+$(HOT_OBJS): HOT_CFLAGS := $(if $(filter -Os,$(CFLAGS)),-O2)
+
 $(O)/%.o: %.c
 	$(say) CC $<
 	$(Q)mkdir -p $(dir $@)
-	$(Q)$(CC) $(ALL_CFLAGS) -c $< -o $@
+	$(Q)$(CC) $(ALL_CFLAGS) $(HOT_CFLAGS) -c $< -o $@
 
 $(LIBCOMMON): $(LIBCOMMON_OBJS)
 	$(say) AR $@
@@ -189,8 +195,26 @@ bloatcheck: all
 
 # --- tests, lint, demo
 UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
-TEST_PROGS := $(patsubst %.c,$(O)/%,$(UNIT_SRCS))
+FUZZ_SRCS := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+TEST_PROGS := $(patsubst %.c,$(O)/%,$(UNIT_SRCS)) $(patsubst %.c,$(O)/%_replay,$(FUZZ_SRCS))
 test-progs: $(TEST_PROGS)
+# fuzz targets linked with a plain main that replays the corpus (libFuzzer builds: make fuzz)
+$(O)/tests/fuzz/%_replay: tests/fuzz/%.c tests/fuzz/replay.c $(LIBCOMMON)
+	$(say) CC $<
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CC) $(ALL_CFLAGS) -Wno-missing-prototypes $(ALL_LDFLAGS) -o $@ $< tests/fuzz/replay.c $(LIBCOMMON)
+BENCH_PROGS := $(patsubst %.c,$(O)/%,$(sort $(wildcard tests/bench/*.c)))
+bench-progs: $(BENCH_PROGS)
+$(O)/tests/bench/%: tests/bench/%.c $(LIBCOMMON)
+	$(say) CC $<
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CC) $(ALL_CFLAGS) -Wno-missing-prototypes $(ALL_LDFLAGS) -o $@ $< $(LIBCOMMON)
+bench: all bench-progs
+	@for b in tests/bench/*.sh; do echo "== $$b"; GATEBOX=$(O)/gatebox BENCH=$(O)/tests/bench/bench_rules $$b; done
+$(O)/tests/fuzz/%_fuzzer: tests/fuzz/%.c $(LIBCOMMON)
+	$(say) CC $<
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CC) $(ALL_CFLAGS) -fsanitize=fuzzer $(ALL_LDFLAGS) -o $@ $< $(LIBCOMMON)
 $(O)/tests/unit/%: tests/unit/%.c $(LIBCOMMON)
 	$(say) CC $<
 	$(Q)mkdir -p $(dir $@)
@@ -207,7 +231,7 @@ demo: all
 	@scripts/demo $(O)/gatebox
 
 fuzz:
-	@MAKE="$(MAKE)" O="$(O)" tests/fuzz/run $(FUZZ_SECONDS)
+	@MAKE="$(MAKE)" tests/fuzz/run $(or $(FUZZ_SECONDS),60)
 
 clean:
 	rm -rf $(O)/*.o $(O)/applets $(O)/libcommon $(O)/mbedtls $(O)/tests $(O)/*.a $(O)/gatebox $(O)/gatebox_unstripped $(O)/gatebox.links
@@ -216,6 +240,6 @@ distclean:
 
 FORCE:
 -include $(patsubst %,%.d,$(TEST_PROGS))
-.PHONY: test-progs all install size baseline bloatcheck check lint demo fuzz clean distclean FORCE
+.PHONY: bench bench-progs test-progs all install size baseline bloatcheck check lint demo fuzz clean distclean FORCE
 
 -include $(shell find $(O) -name '*.d' 2>/dev/null)

@@ -326,7 +326,7 @@ static void check_table(const char *path, bool allow_table)
 	struct rules_request rq;
 	char line[RULES_LINE_MAX];
 	struct stat st;
-	FILE *fp;
+	struct rules_file f;
 	int len;
 
 	/* options are expanded against placeholders, as tcp_wrappers' tcpdchk does */
@@ -338,16 +338,16 @@ static void check_table(const char *path, bool allow_table)
 	rules_host_set_name(&rq.server, "server_hostname");
 	rq.dry_run = true;
 	rq.verbose = g.verbose;
-	fp = fopen(path, "re");
-	if (!fp) {
+	if (rules_file_open(&f, path, &st) < 0) {
 		if (errno != ENOENT)
 			rules_warn(&rq, "cannot open %s: %s", path, strerror(errno));
 		return;
 	}
-	if (fstat(fileno(fp), &st) == 0 && (st.st_mode & S_IWOTH))
+	if (st.st_mode & S_IWOTH)
 		rules_warn(&rq, "%s: world writable", path);
 	rq.file = path;
-	while ((len = rules_read_line(fp, line, sizeof(line), &rq.line)) >= 0) {
+	while ((len = rules_file_line(&f, line, sizeof(line))) >= 0) {
+		rq.line = f.line;
 		char *cl, *opts;
 		bool granted = allow_table;
 
@@ -387,7 +387,7 @@ static void check_table(const char *path, bool allow_table)
 		if (g.verbose)
 			printf("access:   %s\n", granted ? "granted" : "denied");
 	}
-	fclose(fp);
+	rules_file_close(&f);
 }
 
 static _Noreturn void usage(const char *argv0)

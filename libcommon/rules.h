@@ -30,6 +30,8 @@ struct rules_host {
 	struct sockaddr_storage sa; /* the endpoint, when salen != 0 */
 	socklen_t salen;
 	struct rules_request *rq; /* for diagnostics from lazy lookups */
+	int v4_state; /* rules_host_v4: 0 not yet parsed, 1 valid, -1 not IPv4 */
+	unsigned int v4;
 };
 
 struct rules_hooks {
@@ -86,6 +88,9 @@ const char *rules_user(struct rules_request *rq); /* may do the ident lookup */
 const char *rules_client(struct rules_request *rq); /* %c */
 const char *rules_server(struct rules_request *rq); /* %s */
 unsigned rules_host_port(const struct rules_host *h);
+/* The address as net/mask patterns see it (a dotted quad, v4-mapped unwrapped), parsed
+ * once per request: 0 and *addr (network order), or -1. */
+int rules_host_v4(struct rules_host *h, unsigned int *addr);
 
 /* The decision: allow table, then deny table, with options run for the matching rule. */
 void rules_access(struct rules_request *rq, const char *allow_path, const char *deny_path,
@@ -110,6 +115,16 @@ int rules_list_match(char *list, struct rules_request *rq,
 /* The same over a list already split into n tokens. */
 int rules_list_match_tokens(char **tok, size_t n, struct rules_request *rq,
 			    int (*match)(char *tok, struct rules_request *rq));
+/* A rule cut in one pass, exactly as splitting at the two ':' (rules_split_at) and then
+ * tokenising each list would cut it. */
+#define RULES_TOKENS_MAX (RULES_LINE_MAX / 2)
+struct rules_line {
+	char *daemons[RULES_TOKENS_MAX], *clients[RULES_TOKENS_MAX];
+	size_t ndaemons, nclients;
+	char *opts; /* NULL: no options field */
+};
+/* -1 when the line has no ':' separator (the line is then left as it was). */
+int rules_parse_line(char *line, struct rules_line *out);
 /* Split a list into tokens in place (at most max); returns the count. */
 size_t rules_list_split(char *list, char **tok, size_t max);
 int rules_server_match(char *tok, struct rules_request *rq);
@@ -146,9 +161,27 @@ void rules_trace(struct rules_request *rq, const char *fmt, ...)
 /* Resolve a host name or address for tcpdmatch/tcpdchk (getaddrinfo, canonical name):
  * warns "NAME: host not found" (NULL) or about an alias; free with freeaddrinfo. */
 struct addrinfo *rules_find_host(struct rules_request *rq, const char *host);
-/* One logical line of a table (continuations joined), counting lines in *line; -1 at end.
- * The text lacks its final newline when the line was too long, last or held a NUL. */
-int rules_read_line(FILE *fp, char *buf, size_t size, int *line);
+/* A table file, read through a window, and its logical lines as libwrap's xgets() returns them:
+ * continuations joined, line count in .line; a line lacks its final newline when it was
+ * too long, last, or hit a NUL at its end. open: 0, or -1 with errno (st: its stat). */
+struct rules_file {
+	int fd;
+	char *data; /* a window on the file, NUL-terminated at size */
+	size_t cap, size, pos;
+	bool eof;
+	int line;
+	size_t held_at; /* rules_file_next: the byte lent as a terminator (0: none) */
+	char held;
+};
+struct stat;
+int rules_file_open(struct rules_file *f, const char *path, struct stat *st);
+int rules_file_line(struct rules_file *f, char *buf, size_t size); /* length, or -1 at end */
+/* The same, but the line may be handed out in place (*out points into the file's buffer,
+ * writable, valid until the next call); otherwise it is assembled in buf. */
+int rules_file_next(struct rules_file *f, char *buf, size_t size, char **out);
+void rules_file_close(struct rules_file *f);
+/* Only space, tab, CR and LF (a blank line of a table). */
+bool rules_blank(const char *s);
 
 /* Addresses as libwrap reads them. */
 /* inet_addr(3) as glibc implements it (octal, hex, short forms); -1 for invalid and for

@@ -120,7 +120,7 @@ static bool indexable(const struct rules_cache_rule *r)
 		uint32_t n, m;
 		char *tok = r->clients[i];
 
-		if (strcasecmp(tok, "EXCEPT") == 0)
+		if (str_ieq(tok, "EXCEPT"))
 			return false;
 		if (!is_exact_numeric(tok) && mask_token(tok, &n, &m) < 0)
 			return false;
@@ -202,7 +202,8 @@ static int build_index(struct rules_cache_table *t)
 			}
 		}
 	}
-	qsort(t->keys, t->nkeys, sizeof(*t->keys), cmp_key);
+	if (t->nkeys) /* qsort's array must not be NULL, even when empty */
+		qsort(t->keys, t->nkeys, sizeof(*t->keys), cmp_key);
 	for (size_t i = 0; i < t->nmasks; i++)
 		qsort(t->masks[i].entries, t->masks[i].n, sizeof(*t->masks[i].entries), cmp_net);
 	return 0;
@@ -242,15 +243,14 @@ static int load_table(struct rules_cache_table *t, struct rules_request *rq)
 	char line[RULES_LINE_MAX];
 	struct stat st;
 	size_t cap = 0;
-	FILE *fp;
+	struct rules_file f;
 	int len;
 
 	table_clear(t);
 	t->exists = false;
 	rq->file = NULL;
 	rq->line = 0;
-	fp = fopen(t->path, "re");
-	if (!fp) {
+	if (rules_file_open(&f, t->path, &st) < 0) {
 		if (errno != ENOENT) {
 			t->open_errno = errno;
 			rules_warn(rq, "cannot open %s: %s", t->path, strerror(errno));
@@ -258,15 +258,14 @@ static int load_table(struct rules_cache_table *t, struct rules_request *rq)
 		}
 		return 0;
 	}
-	if (fstat(fileno(fp), &st) == 0) {
-		t->exists = true;
-		t->dev = st.st_dev;
-		t->ino = st.st_ino;
-		t->size = st.st_size;
-		t->mtime = st.st_mtim;
-	}
+	t->exists = true;
+	t->dev = st.st_dev;
+	t->ino = st.st_ino;
+	t->size = st.st_size;
+	t->mtime = st.st_mtim;
 	rq->file = t->path;
-	while ((len = rules_read_line(fp, line, sizeof(line), &rq->line)) >= 0) {
+	while ((len = rules_file_line(&f, line, sizeof(line))) >= 0) {
+		rq->line = f.line;
 		char *cl, *opts;
 
 		if (len == 0 || line[len - 1] != '\n') {
@@ -276,7 +275,7 @@ static int load_table(struct rules_cache_table *t, struct rules_request *rq)
 			t->broken_line = rq->line;
 			break;
 		}
-		if (line[0] == '#' || line[strspn(line, " \t\r\n")] == '\0')
+		if (line[0] == '#' || rules_blank(line))
 			continue;
 		if ((cl = rules_split_at(line, ':')) == NULL) {
 			rules_warn(rq, "missing \":\" separator");
@@ -284,11 +283,11 @@ static int load_table(struct rules_cache_table *t, struct rules_request *rq)
 		}
 		opts = rules_split_at(cl, ':');
 		if (add_rule(t, &cap, rq->line, line, cl, opts) < 0) {
-			fclose(fp);
+			rules_file_close(&f);
 			return -1;
 		}
 	}
-	fclose(fp);
+	rules_file_close(&f);
 	rq->file = NULL;
 	return build_index(t);
 }

@@ -55,12 +55,28 @@ void rules_host_set_sockaddr(struct rules_host *h, const struct sockaddr *sa, so
 	h->salen = len;
 	h->addr[0] = '\0';
 	h->name[0] = '\0';
+	h->v4_state = 0;
 }
 
 void rules_host_set_addr_text(struct rules_host *h, const char *addr)
 {
 	copy_sanitized(h->addr, addr);
 	h->salen = 0;
+	h->v4_state = 0;
+}
+
+int rules_host_v4(struct rules_host *h, unsigned int *addr)
+{
+	if (h->v4_state == 0) {
+		const char *s = rules_host_addr(h);
+
+		if (s[0] == ':' && str_nieq(s, "::ffff:", 7) && rules_dot_quad(s + 7, &h->v4) == 0)
+			h->v4_state = 1;
+		else
+			h->v4_state = rules_dot_quad(s, &h->v4) == 0 ? 1 : -1;
+	}
+	*addr = h->v4;
+	return h->v4_state > 0 ? 0 : -1;
 }
 
 void rules_host_set_name(struct rules_host *h, const char *name)

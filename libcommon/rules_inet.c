@@ -46,6 +46,41 @@ static int parse_part(const char **sp, unsigned long *val)
 	return 0;
 }
 
+/* The usual a.b.c.d (decimal, no leading zeros, each <= 255): what nearly every table holds,
+ * parsed without the general path's bases and short forms. -1: not that form. */
+static int plain_quad(const char *s, unsigned int *addr)
+{
+	uint32_t v = 0;
+
+	for (int part = 0; part < 4; part++) {
+		unsigned n, d;
+
+		if ((d = (unsigned)(*s - '0')) > 9)
+			return -1;
+		n = d;
+		s++;
+		if ((d = (unsigned)(*s - '0')) <= 9) {
+			if (n == 0)
+				return -1; /* a leading zero is octal: the general path */
+			n = n * 10 + d;
+			s++;
+			if ((d = (unsigned)(*s - '0')) <= 9) {
+				n = n * 10 + d;
+				s++;
+			}
+		}
+		if (n > 255)
+			return -1;
+		v = v << 8 | n;
+		if (part < 3 && *s++ != '.')
+			return -1;
+	}
+	if (*s != '\0' || v == 0xffffffffU)
+		return -1;
+	*addr = htonl(v);
+	return 0;
+}
+
 int rules_inet_addr(const char *s, unsigned int *addr)
 {
 	static const unsigned long max[4] = {0xffffffffUL, 0xffffffUL, 0xffffUL, 0xffUL};
@@ -83,6 +118,8 @@ int rules_dot_quad(const char *s, unsigned int *addr)
 {
 	int runs = 0, in_run = 0;
 
+	if (plain_quad(s, addr) == 0)
+		return 0; /* four runs by construction */
 	for (const char *p = s; *p; p++) {
 		if (*p == '.')
 			in_run = 0;

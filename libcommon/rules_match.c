@@ -12,40 +12,138 @@
 
 static bool hostname_known(const char *s)
 {
-	return strcasecmp(s, RULES_UNKNOWN) != 0 && strcasecmp(s, RULES_PARANOID) != 0;
+	return !str_ieq(s, RULES_UNKNOWN) && !str_ieq(s, RULES_PARANOID);
 }
 
 /* A token with any byte outside "0123456789./" may name a host, so it is also compared
  * with the name (which may cost a lookup). */
 static bool not_inaddr(const char *s)
 {
-	return s[strspn(s, "01234567890./")] != '\0';
+	for (; *s; s++)
+		if (!((*s >= '0' && *s <= '9') || *s == '.' || *s == '/'))
+			return true;
+	return false;
 }
+
+/* The bytes rules_split_at must look at; all others are skipped by one table lookup each
+ * (this runs over every rule of every table). */
+static const unsigned char split_byte[256] = {
+	['\0'] = 1, ['['] = 1, [']'] = 1, [':'] = 1, ['@'] = 1, ['/'] = 1,
+};
 
 char *rules_split_at(char *string, int delim)
 {
 	int bracket = 0;
 
-	for (char *cp = string; *cp; cp++) {
-		if (*cp == '[')
-			bracket++;
-		else if (*cp == ']')
-			bracket--;
-		else if (bracket == 0 && *cp == delim) {
+	for (char *cp = string;; cp++) {
+		while (!split_byte[(unsigned char)*cp])
+			cp++;
+		if (*cp == delim && bracket == 0) {
 			*cp = '\0';
 			return cp + 1;
 		}
+		switch (*cp) {
+		case '\0':
+			return NULL;
+		case '[':
+			bracket++;
+			break;
+		case ']':
+			bracket--;
+			break;
+		default:
+			break;
+		}
 	}
-	return NULL;
 }
+
+/* list separators: blank, tab, CR, LF and comma (a table: this runs for every byte) */
+static const unsigned char sep_byte[256] = {
+	[' '] = 1, [','] = 1, ['\t'] = 1, ['\r'] = 1, ['\n'] = 1};
+#define is_sep(c) (sep_byte[(unsigned char)(c)])
+
+/* Byte classes of a rule line for rules_parse_line. */
+enum { B_PLAIN, B_SEP, B_OPEN, B_CLOSE, B_COLON, B_END };
+static const unsigned char line_byte[256] = {
+	[' '] = B_SEP,	[','] = B_SEP,	 ['\t'] = B_SEP,  ['\r'] = B_SEP, ['\n'] = B_SEP,
+	['['] = B_OPEN, [']'] = B_CLOSE, [':'] = B_COLON, ['\0'] = B_END,
+};
+
+int rules_parse_line(char *line, struct rules_line *out)
+{
+	char **tok = out->daemons, *p = line;
+	size_t n = 0;
+	int depth = 0; /* rules_split_at's bracket count, restarted after the first ':' */
+	bool second = false;
+	unsigned char c;
+
+	out->opts = NULL;
+	for (;;) {
+		while ((c = line_byte[(unsigned char)*p]) == B_SEP)
+			p++;
+		if (c == B_END)
+			break;
+		if (c == B_COLON && depth == 0) {
+			*p++ = '\0';
+			if (second) {
+				out->nclients = n;
+				out->opts = p;
+				return 0;
+			}
+			second = true;
+			out->ndaemons = n;
+			tok = out->clients;
+			n = 0;
+			continue;
+		}
+		if (n < RULES_TOKENS_MAX)
+			tok[n++] = p;
+		/* the token: plain bytes fast, brackets counted, a ':' inside brackets kept */
+		for (;; p++) {
+			c = line_byte[(unsigned char)*p];
+			if (c == B_PLAIN)
+				continue;
+			if (c == B_OPEN)
+				depth++;
+			else if (c == B_CLOSE)
+				depth--;
+			else if (c != B_COLON || depth == 0)
+				break;
+		}
+		if (c == B_SEP)
+			*p++ = '\0';
+	}
+	if (!second) {
+		/* no separator: undo the cuts so the caller sees the line unchanged */
+		for (char *q = line; q < p; q++)
+			if (*q == '\0')
+				*q = ' ';
+		return -1;
+	}
+	out->nclients = n;
+	return 0;
+}
+
+/* A keyword test that rejects on the first byte before comparing the rest. */
+#define KW(tok, word) ((((tok)[0] | 0x20) == ((word)[0] | 0x20)) && str_ieq((tok), (word)))
 
 size_t rules_list_split(char *list, char **tok, size_t max)
 {
-	char *cur = list, *t;
+	char *p = list;
 	size_t n = 0;
 
-	while (n < max && (t = str_token(&cur, LIST_SEPS)) != NULL)
-		tok[n++] = t;
+	while (n < max) {
+		while (is_sep(*p))
+			p++;
+		if (!*p)
+			break;
+		tok[n++] = p;
+		while (*p && !is_sep(*p))
+			p++;
+		if (!*p)
+			break;
+		*p++ = '\0';
+	}
 	return n;
 }
 
@@ -55,12 +153,12 @@ int rules_list_match_tokens(char **tok, size_t n, struct rules_request *rq,
 			    int (*match)(char *tok, struct rules_request *rq))
 {
 	for (size_t i = 0; i < n; i++) {
-		if (strcasecmp(tok[i], "EXCEPT") == 0)
+		if (KW(tok[i], "EXCEPT"))
 			return RULES_NO;
 		if (match(tok[i], rq)) {
 			size_t j = i + 1;
 
-			while (j < n && strcasecmp(tok[j], "EXCEPT") != 0)
+			while (j < n && !KW(tok[j], "EXCEPT"))
 				j++;
 			if (j == n)
 				return RULES_YES;
@@ -72,13 +170,44 @@ int rules_list_match_tokens(char **tok, size_t n, struct rules_request *rq,
 	return RULES_NO;
 }
 
+static char *next_token(char **cursor)
+{
+	char *p = *cursor, *tok;
+
+	while (is_sep(*p))
+		p++;
+	if (!*p) {
+		*cursor = p;
+		return NULL;
+	}
+	tok = p;
+	while (*p && !is_sep(*p))
+		p++;
+	if (*p)
+		*p++ = '\0';
+	*cursor = p;
+	return tok;
+}
+
+/* The same walk as rules_list_match_tokens, tokenising as it goes (the table scan's path:
+ * most lists are decided by their first token). */
 int rules_list_match(char *list, struct rules_request *rq,
 		     int (*match)(char *tok, struct rules_request *rq))
 {
-	char *tok[RULES_LINE_MAX / 2]; /* tokens are separated: at most half a line of them */
+	char *cur = list, *tok;
 
-	return rules_list_match_tokens(tok, rules_list_split(list, tok, RULES_LINE_MAX / 2), rq,
-				       match);
+	while ((tok = next_token(&cur)) != NULL) {
+		if (KW(tok, "EXCEPT"))
+			return RULES_NO;
+		if (match(tok, rq)) {
+			while ((tok = next_token(&cur)) != NULL && !KW(tok, "EXCEPT"))
+				;
+			if (!tok)
+				return RULES_YES;
+			return rules_list_match(cur, rq, match) ? RULES_NO : RULES_YES;
+		}
+	}
+	return RULES_NO;
 }
 
 /* '*' and '?' over the whole string, case-insensitively; no character classes. */
@@ -122,25 +251,28 @@ static bool v6_equal(const char *tok, const char *string)
 
 int rules_string_match(const char *tok, const char *string)
 {
-	size_t tl = strlen(tok), sl;
+	size_t tl = 0, sl;
 	unsigned int dummy;
 
-	if (strncasecmp(string, "::ffff:", 7) == 0 && rules_dot_quad(string + 7, &dummy) == 0)
+	if (string[0] == ':' && str_nieq(string, "::ffff:", 7) &&
+	    rules_dot_quad(string + 7, &dummy) == 0)
 		string += 7; /* IPv4-mapped: compare as IPv4 */
-	sl = strlen(string);
-	if (strchr(tok, '*') || strchr(tok, '?'))
-		return glob_match(string, tok);
-	if (tok[0] == '.')
-		return sl > tl && strcasecmp(tok, string + (sl - tl)) == 0;
-	if (strcasecmp(tok, "ALL") == 0)
+	for (; tok[tl]; tl++) /* length and wildcards in one pass */
+		if (tok[tl] == '*' || tok[tl] == '?')
+			return glob_match(string, tok);
+	if (tok[0] == '.') {
+		sl = strlen(string);
+		return sl > tl && str_ieq(tok, string + (sl - tl));
+	}
+	if (KW(tok, "ALL"))
 		return RULES_YES;
-	if (strcasecmp(tok, "KNOWN") == 0)
-		return strcasecmp(string, RULES_UNKNOWN) != 0;
+	if (KW(tok, "KNOWN"))
+		return !str_ieq(string, RULES_UNKNOWN);
 	if (tl > 0 && tok[tl - 1] == '.')
-		return strncasecmp(tok, string, tl) == 0;
+		return str_nieq(tok, string, tl);
 	if (ENABLE_IPV6 && tok[0] == '[' && tl > 1 && tok[tl - 1] == ']')
 		return v6_equal(tok, string);
-	return strcasecmp(tok, string) == 0;
+	return str_ieq(tok, string);
 }
 
 static int cidr_mask(const char *s, unsigned int *mask)
@@ -195,7 +327,8 @@ int rules_masked_match(char *net_tok, char *mask_tok, const char *string)
 {
 	unsigned int dummy;
 
-	if (strncasecmp(string, "::ffff:", 7) == 0 && rules_dot_quad(string + 7, &dummy) == 0)
+	if (string[0] == ':' && str_nieq(string, "::ffff:", 7) &&
+	    rules_dot_quad(string + 7, &dummy) == 0)
 		return masked_match4(net_tok, mask_tok, string + 7); /* IPv4 rules only */
 	if (net_tok[0] == '[')
 		return ENABLE_IPV6 ? masked_match6(net_tok, mask_tok, string) : RULES_NO;
@@ -239,21 +372,97 @@ static int hostfile_match(const char *path, struct rules_host *h, int depth)
 }
 
 int rules_netgroup_match(const char *group, const char *host);
+static int cidr_mask(const char *s, unsigned int *mask);
+
+/* Tokens made only of digits and dots (1), or of digits and dots around one '/' (2): the
+ * bulk of large tables. 0 for anything else. */
+static int numeric_class(const char *tok, const char **slash, size_t *len)
+{
+	int cls = 1;
+	const char *p;
+
+	*slash = NULL;
+	for (p = tok; *p; p++) {
+		if ((*p >= '0' && *p <= '9') || *p == '.')
+			continue;
+		if (*p == '/' && !*slash && p != tok) {
+			*slash = p;
+			cls = 2;
+			continue;
+		}
+		return 0;
+	}
+	*len = (size_t)(p - tok);
+	return cls;
+}
+
+/* The general path decided in one step for numeric tokens: no name lookup (numeric tokens
+ * never trigger one), no keyword can match, string_match reduces to byte comparisons. */
+static int numeric_match(char *tok, int cls, const char *slash, size_t tl, struct rules_host *h)
+{
+	const char *s = rules_host_addr(h);
+	unsigned int dummy;
+	size_t sl;
+
+	if (s[0] == ':' && str_nieq(s, "::ffff:", 7) && rules_dot_quad(s + 7, &dummy) == 0)
+		s += 7;
+	if (cls == 2) {
+		/* masked_match4 on the unwrapped address, with that address parsed once */
+		char *cut = tok + (slash - tok);
+		const char *m = slash + 1;
+		unsigned int addr, net, mask;
+		int r;
+
+		if (rules_host_v4(h, &addr) < 0)
+			return RULES_NO;
+		*cut = '\0';
+		r = rules_dot_quad(tok, &net);
+		*cut = '/';
+		if (r < 0)
+			return RULES_NO;
+		if (m[0] >= '0' && m[0] <= '9' &&
+		    (m[1] == '\0' || (m[1] >= '0' && m[1] <= '9' && !m[2]))) {
+			unsigned bits = m[1] ? (unsigned)(m[0] - '0') * 10 + (unsigned)(m[1] - '0')
+					     : (unsigned)(m[0] - '0');
+
+			if (bits < 1 || bits > 32)
+				return RULES_NO;
+			mask = htonl(0xffffffffU << (32 - bits));
+		} else if (rules_dot_quad(m, &mask) < 0 && cidr_mask(m, &mask) < 0) {
+			return RULES_NO;
+		}
+		return (addr & mask) == net;
+	}
+	if (tok[0] == '.') {
+		sl = strlen(s);
+		return sl > tl && strcmp(tok, s + (sl - tl)) == 0;
+	}
+	if (tok[tl - 1] == '.')
+		return strncmp(tok, s, tl) == 0;
+	return strcmp(tok, s) == 0;
+}
 
 int rules_host_match(char *tok, struct rules_host *h)
 {
 	char *mask;
+	const char *slash;
+	size_t tl;
+	int cls;
+
+	if (((tok[0] >= '0' && tok[0] <= '9') || tok[0] == '.') &&
+	    (cls = numeric_class(tok, &slash, &tl)) != 0)
+		return numeric_match(tok, cls, slash, tl, h);
 
 	if (tok[0] == '@')
 		return rules_netgroup_match(tok + 1, rules_host_name(h));
 	if (tok[0] == '/')
 		return hostfile_match(tok, h, 0);
-	if (strcasecmp(tok, "KNOWN") == 0) {
+	if (KW(tok, "KNOWN")) {
 		const char *name = rules_host_name(h);
 
-		return strcasecmp(rules_host_addr(h), RULES_UNKNOWN) != 0 && hostname_known(name);
+		return !str_ieq(rules_host_addr(h), RULES_UNKNOWN) && hostname_known(name);
 	}
-	if (strcasecmp(tok, "LOCAL") == 0) {
+	if (KW(tok, "LOCAL")) {
 		const char *name = rules_host_name(h);
 
 		return strchr(name, '.') == NULL && hostname_known(name);
@@ -273,7 +482,7 @@ static bool is_port_token(const char *tok, unsigned *port)
 {
 	unsigned long v;
 
-	if (opt_ulong(tok, 10, 0, 65535, &v) < 0)
+	if (tok[0] < '0' || tok[0] > '9' || opt_ulong(tok, 10, 0, 65535, &v) < 0)
 		return false;
 	*port = (unsigned)v;
 	return true;
@@ -290,6 +499,9 @@ static int daemon_match(const char *tok, struct rules_request *rq)
 
 int rules_server_match(char *tok, struct rules_request *rq)
 {
+	/* ALL (no '@' to split off, not a port, matches any name): decided without the walk */
+	if ((tok[0] | 0x20) == 'a' && (tok[1] | 0x20) == 'l' && (tok[2] | 0x20) == 'l' && !tok[3])
+		return RULES_YES;
 	char *host = tok[0] ? rules_split_at(tok + 1, '@') : NULL;
 	int r;
 
@@ -302,9 +514,15 @@ int rules_server_match(char *tok, struct rules_request *rq)
 
 int rules_client_match(char *tok, struct rules_request *rq)
 {
-	char *host = tok[0] ? rules_split_at(tok + 1, '@') : NULL;
-	int r;
+	const char *slash;
+	char *host;
+	size_t tl;
+	int r, cls;
 
+	if (((tok[0] >= '0' && tok[0] <= '9') || tok[0] == '.') &&
+	    (cls = numeric_class(tok, &slash, &tl)) != 0)
+		return numeric_match(tok, cls, slash, tl, &rq->client); /* no '@': a plain host */
+	host = tok[0] ? rules_split_at(tok + 1, '@') : NULL;
 	if (!host)
 		return rules_host_match(tok, &rq->client);
 	r = rules_host_match(host, &rq->client) && rules_string_match(tok, rules_user(rq));

@@ -51,88 +51,60 @@ void rules_trace(struct rules_request *rq, const char *fmt, ...)
 	rq->hooks->trace(rq->ctx, text);
 }
 
-/* fgets(3) into buf of size n (n > 1): up to n-1 bytes, through the first newline. */
-static bool chunk(FILE *fp, char *buf, size_t n)
+bool rules_blank(const char *s)
 {
-	size_t i = 0;
-	int c;
-
-	while (i + 1 < n && (c = getc(fp)) != EOF) {
-		buf[i++] = (char)c;
-		if (c == '\n')
-			break;
-	}
-	buf[i] = '\0';
-	return i > 0;
+	for (; *s; s++)
+		if (*s != ' ' && *s != '\t' && *s != '\r' && *s != '\n')
+			return false;
+	return true;
 }
 
-/* libwrap's xgets, byte for byte: each physical chunk counts up to its first NUL, so a NUL
- * drops the rest of its line and that line's newline (the next line is appended); a chunk
- * ending in backslash-newline continues; a full buffer ends the line without a newline. */
-int rules_read_line(FILE *fp, char *buf, size_t size, int *line)
-{
-	char *ptr = buf;
-	size_t len = size;
-
-	buf[0] = '\0';
-	while (len > 1 && chunk(fp, ptr, len)) {
-		size_t got = strlen(ptr);
-
-		if (got >= 1 && ptr[got - 1] == '\n') {
-			(*line)++;
-			if (got >= 2 && ptr[got - 2] == '\\')
-				got -= 2;
-			else
-				return (int)(ptr + got - buf);
-		}
-		ptr += got;
-		len -= got;
-		ptr[0] = '\0';
-	}
-	return ptr > buf ? (int)(ptr - buf) : -1;
-}
-
-int rules_table_scan(struct rules_request *rq, const char *path, char *line, size_t size,
+int rules_table_scan(struct rules_request *rq, const char *path, char *buf, size_t size,
 		     char **opts)
 {
-	FILE *fp;
+	char *line;
+	struct rules_file f;
+	struct rules_line rule;
 	int len, result = RULES_NO;
 
 	*opts = NULL;
 	rq->file = NULL;
 	rq->line = 0;
-	fp = fopen(path, "re");
-	if (!fp) {
+	if (rules_file_open(&f, path, NULL) < 0) {
 		if (errno == ENOENT)
 			return RULES_NO;
 		rules_warn(rq, "cannot open %s: %s", path, strerror(errno));
 		return RULES_ERR;
 	}
 	rq->file = path;
-	while ((len = rules_read_line(fp, line, size, &rq->line)) >= 0) {
-		char *cl, *sv = line;
-
+	while ((len = rules_file_next(&f, buf, size, &line)) >= 0) {
+		rq->line = f.line;
 		if (len == 0 || line[len - 1] != '\n') {
 			rules_warn(rq, "missing newline or line too long");
 			rules_warn(rq, "all the subsequent rules will be ignored");
 			result = RULES_ERR;
 			break;
 		}
-		if (line[0] == '#' || line[strspn(line, " \t\r\n")] == '\0')
+		if (line[0] == '#' || rules_blank(line))
 			continue;
-		if ((cl = rules_split_at(sv, ':')) == NULL) {
+		if (rules_parse_line(line, &rule) < 0) {
 			rules_warn(rq, "missing \":\" separator");
 			continue;
 		}
-		*opts = rules_split_at(cl, ':');
-		if (rules_list_match(sv, rq, rules_server_match) &&
-		    rules_list_match(cl, rq, rules_client_match)) {
+		*opts = rule.opts;
+		if (rules_list_match_tokens(rule.daemons, rule.ndaemons, rq, rules_server_match) &&
+		    rules_list_match_tokens(rule.clients, rule.nclients, rq, rules_client_match)) {
 			result = RULES_YES;
+			if (*opts &&
+			    *opts != buf) { /* the line lives in the file's buffer: keep them */
+				memmove(buf, *opts, strlen(*opts) + 1);
+				*opts = buf;
+			}
 			break;
 		}
 		*opts = NULL;
 	}
-	fclose(fp);
+	rules_file_close(&f);
 	return result;
 }
 

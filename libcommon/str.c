@@ -95,3 +95,30 @@ int str_starts(const char *s, const char *prefix)
 {
 	return strncmp(s, prefix, strlen(prefix)) == 0;
 }
+
+static inline unsigned char fold(unsigned char c)
+{
+	return (c >= 'A' && c <= 'Z') ? (unsigned char)(c + 32) : c;
+}
+
+int str_ieq(const char *a, const char *b)
+{
+	const unsigned char *x = (const unsigned char *)a, *y = (const unsigned char *)b;
+
+	while (*x && fold(*x) == fold(*y))
+		x++, y++;
+	return *x == *y || (*x && fold(*x) == fold(*y));
+}
+
+int str_nieq(const char *a, const char *b, size_t n)
+{
+	const unsigned char *x = (const unsigned char *)a, *y = (const unsigned char *)b;
+
+	for (; n; n--, x++, y++) {
+		if (fold(*x) != fold(*y))
+			return 0;
+		if (!*x)
+			return 1;
+	}
+	return 1;
+}

@@ -16,6 +16,10 @@ char *str_trim(char *s);
 char *str_token(char **cursor, const char *seps);
 /* The part after the last '/', or the whole string. */
 const char *str_basename(const char *path);
+/* ASCII case-insensitive equality (the C locale's strcasecmp, without its per-byte calls):
+ * nonzero when equal; str_nieq compares at most n bytes. */
+int str_ieq(const char *a, const char *b);
+int str_nieq(const char *a, const char *b, size_t n);
 /* Nonzero when s starts with prefix. */
 int str_starts(const char *s, const char *prefix);
 
