@@ -112,7 +112,7 @@ export NS_DEV_LOG='mkdir -p "$GB_OUTER_T/dev" && mount -t tmpfs tmpfs "$GB_OUTER
 
 # start_syslogd: BusyBox syslogd on /dev/log (inside NS_DEV_LOG) logging to $T/syslog
 start_syslogd() {
-	busybox syslogd -n -O "$T/syslog" -S &
+	busybox syslogd -n -O "$T/syslog" &
 	track_pid $!
 	for _ in $(seq 50); do [ -S /dev/log ] && return 0; sleep 0.1; done
 	return 1

@@ -22,6 +22,11 @@ cat > "$T/d/in.echod" <<'SH'
 #!/bin/sh
 echo "served $(basename "$0") uid=$(id -u) env=${GB_TEST_VAR:-none} args=$*"
 SH
+cat > "$T/d/in.umaskd" <<'SH'
+#!/bin/sh
+echo "umask=$(umask)"
+SH
+chmod 755 "$T/d/in.umaskd"
 chmod 755 "$T/d/in.echod"
 printf 'Welcome to %%d, %%a\nbye\n' > "$T/banners/in.echod"
 ln -s "$GATEBOX" "$T/bin/tcpd"
@@ -144,3 +149,77 @@ wait_for 50 bash -c "exec 3<>/dev/tcp/127.0.0.1/$port" 2>/dev/null
 rules 'in.echod : 127.0.0.1\n' 'ALL : ALL\n'
 testing "'gatebox tcpd DAEMON ARGS' form" "$(declare -f ask); port=$port; ask" \
 	"served in.echod uid=0 env=none args=z\n" "" ""
+
+# more options, for real: aclexec, umask, severity
+listen "$T/bin/tcpd"
+rules 'in.echod : ALL : aclexec /bin/false\n' 'in.echod : ALL : twist echo fell through to deny\n'
+testing "aclexec failing: the allow rule does not match, the deny table decides" \
+	"$(declare -f ask); port=$port; ask" "fell through to deny\n" "" ""
+rules 'in.echod : ALL : aclexec /bin/true\n' 'ALL : ALL\n'
+testing "aclexec succeeding: the rule matches" "$(declare -f ask); port=$port; ask" \
+	"served in.echod uid=0 env=none args=a1 a2\n" "" ""
+rules 'in.echod : ALL : severity auth.notice\n' ''
+check "severity changes the log priority" bash -c "$(declare -f ask); port=$port; ask >/dev/null;
+	$(declare -f wait_for); wait_for 30 grep -q 'auth.notice in.echod.*connect from 127.0.0.1' $T/syslog"
+listen "$T/bin/tcpd" TCP4 "$T/d/in.umaskd"
+rules 'in.umaskd : ALL : umask 077\n' ''
+testing "umask reaches the server (tcpd's own default is 022)" "$(declare -f ask); port=$port; ask" \
+	"umask=0077\n" "" ""
+rules '' ''
+testing "no rule at all: granted, with tcpd's umask 022" "$(declare -f ask); port=$port; ask" \
+	"umask=0022\n" "" ""
+
+# UDP: inetd's dgram/wait style hands tcpd the socket with the datagram still queued
+rules "in.echod : 127.0.0.1 : twist echo udp client %a port %r > $T/udp.out\\n" 'ALL : ALL\n'
+cat > "$T/udp.py" <<'PY'
+import os, socket, sys
+srv = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+srv.bind(("127.0.0.1", 0))
+cli = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+cli.bind(("127.0.0.1", 0))
+cli.sendto(b"hello", srv.getsockname())
+pid = os.fork()
+if pid == 0:
+    os.dup2(srv.fileno(), 0)
+    os.execv(sys.argv[1], [os.path.join(sys.argv[3], "in.echod")])
+os.waitpid(pid, 0)
+print(open(sys.argv[2]).read().strip().replace(str(cli.getsockname()[1]), "PORT"))
+PY
+testing "UDP: the client is the sender of the queued datagram" \
+	"timeout 20 /usr/bin/python3 $T/udp.py $T/bin/tcpd $T/udp.out $T/d" \
+	"udp client 127.0.0.1 port PORT\n" "" ""
+
+# xinetd in front (flags = NAMEINARGS: server_args starts with the daemon's argv[0])
+if command -v xinetd >/dev/null; then
+	port=$((port + 1))
+	cat > "$T/xinetd.conf" <<XC
+defaults
+{
+	log_type = SYSLOG daemon info
+}
+service in.echod
+{
+	type = UNLISTED
+	socket_type = stream
+	protocol = tcp
+	port = $port
+	bind = 127.0.0.1
+	wait = no
+	user = root
+	flags = NAMEINARGS
+	server = $T/bin/tcpd
+	server_args = $T/d/in.echod x1
+}
+XC
+	xinetd -dontfork -f "$T/xinetd.conf" -pidfile "$T/xinetd.pid" 2>/dev/null &
+	track_pid $!
+	wait_for 50 bash -c "exec 3<>/dev/tcp/127.0.0.1/$port" 2>/dev/null
+	rules 'in.echod : 127.0.0.1\n' 'ALL : ALL\n'
+	testing "under xinetd: an allowed client reaches the server" "$(declare -f ask); port=$port; ask" \
+		"served in.echod uid=0 env=none args=x1\n" "" ""
+	rules 'in.echod : 10.0.0.0/8\n' 'ALL : ALL\n'
+	testing "under xinetd: a denied client gets nothing" "$(declare -f ask); port=$port; ask | wc -c" \
+		"0\n" "" ""
+else
+	skip "under xinetd" "xinetd is not installed"
+fi
