@@ -1,6 +1,6 @@
 /* libcommon log: "ident: message[: strerror]" as one line on stderr, errno preserved. */
 #include "common.h"
-#include "unit.h"
+#include "harness.h"
 
 #include <unistd.h>
 

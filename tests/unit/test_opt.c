@@ -1,6 +1,6 @@
 /* libcommon opt: option values are whole numbers in range, or an error with errno. */
 #include "common.h"
-#include "unit.h"
+#include "harness.h"
 
 int main(void)
 {

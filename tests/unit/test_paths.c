@@ -1,6 +1,6 @@
 /* libcommon paths: Kconfig defaults, overridden by non-empty environment variables. */
 #include "common.h"
-#include "unit.h"
+#include "harness.h"
 
 int main(void)
 {

@@ -4,7 +4,7 @@
 #include "common.h"
 #include "rules.h"
 #include "rules_cache.h"
-#include "unit.h"
+#include "harness.h"
 
 #include <arpa/inet.h>
 #include <unistd.h>

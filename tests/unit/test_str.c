@@ -1,6 +1,6 @@
 /* libcommon str: bounded copies report truncation, tokens split like the rule files need. */
 #include "common.h"
-#include "unit.h"
+#include "harness.h"
 
 int main(void)
 {

@@ -1,7 +1,7 @@
 /* A tiny unit-test harness: each CHECK prints one "PASS: unit/MODULE: what" or "FAIL: ..."
  * line (tests/run counts them); unit_done() returns the exit status. */
-#ifndef GATEBOX_UNIT_H
-#define GATEBOX_UNIT_H
+#ifndef GATEBOX_TEST_HARNESS_H
+#define GATEBOX_TEST_HARNESS_H
 
 #include <stdio.h>
 #include <string.h>
