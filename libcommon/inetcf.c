@@ -2,7 +2,9 @@
  * warnings as tcp_wrappers' inetcf.c, from its documented behaviour. */
 #include "common.h"
 #include "inetcf.h"
+#include "unit.h"
 
+#include <dirent.h>
 #include <strings.h>
 #include <sys/stat.h>
 
@@ -99,8 +101,81 @@ static void check_entry(struct inetcf *cf, struct rules_request *rq, const char 
 	inetcf_set(cf, proc, wrap);
 }
 
+/* The program a service unit runs: ExecStart='s first word, prefixes (-@:+!) dropped. */
+static bool exec_name(const char *dir, const char *service, char *out, size_t size, bool *tcpd)
+{
+	char path[4096], buf[UNIT_LINE_MAX], *argv[4];
+	const struct unit_entry *e;
+	struct unit_file u;
+	size_t argc;
+	bool ok = false;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, service);
+	if (unit_load(&u, path, NULL, NULL, NULL) < 0)
+		return false;
+	if ((e = unit_get(&u, "Service", "ExecStart")) != NULL) {
+		const char *v = e->value + strspn(e->value, "-@:+!");
+
+		if (unit_split_words(v, argv, 4, &argc, buf, sizeof(buf)) == 0 && argc > 0) {
+			/* behind tcpd the wrapped daemon is the name that counts */
+			const char *prog = str_basename(argv[0]);
+
+			*tcpd = strcmp(prog, "tcpd") == 0 && argc > 1;
+			if (*tcpd)
+				prog = str_basename(argv[1]);
+			ok = str_copy(out, size, prog) == 0;
+		}
+	}
+	unit_free(&u);
+	return ok;
+}
+
+/* gatebox's extension: a socketd unit directory. A .socket with TCPWrap= is a wrapped
+ * service named by TCPWrap=NAME or by its service's program; one without is not wrapped. */
+static void read_units(struct inetcf *cf, const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+
+	if (!d)
+		return;
+	while ((de = readdir(d)) != NULL) {
+		char path[4096], prefix[UNIT_NAME_MAX], service[UNIT_NAME_MAX + 16],
+			name[UNIT_NAME_MAX];
+		const struct unit_entry *wrap, *svc, *acc;
+		const char *suffix;
+		struct unit_file u;
+		bool tcpd = false;
+		int b;
+
+		if (!unit_name_parse(de->d_name, prefix, sizeof(prefix), NULL, 0, &suffix) ||
+		    strcmp(suffix, "socket") != 0)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		if (unit_load(&u, path, NULL, NULL, NULL) < 0)
+			continue;
+		wrap = unit_get(&u, "Socket", "TCPWrap");
+		svc = unit_get(&u, "Socket", "Service");
+		acc = unit_get(&u, "Socket", "Accept");
+		if (svc && *svc->value)
+			str_copy(service, sizeof(service), svc->value);
+		else
+			snprintf(service, sizeof(service), "%s%s.service", prefix,
+				 acc && unit_bool(acc->value) == 1 ? "@" : "");
+		b = wrap ? unit_bool(wrap->value) : 0;
+		if (wrap && b < 0 && *wrap->value)
+			inetcf_set(cf, wrap->value, INETCF_YES);
+		else if (exec_name(dir, service, name, sizeof(name), &tcpd))
+			inetcf_set(cf, name, b == 1 || tcpd ? INETCF_YES : INETCF_NOT);
+		unit_free(&u);
+	}
+	closedir(d);
+}
+
 int inetcf_read(struct inetcf *cf, const char *conf, const char *dir, struct rules_request *rq)
 {
+	struct stat st;
+
 	const char *saved_file = rq->file;
 	int saved_line = rq->line;
 	char buf[RULES_EXPAND_MAX];
@@ -108,6 +183,11 @@ int inetcf_read(struct inetcf *cf, const char *conf, const char *dir, struct rul
 
 	cf->list = NULL;
 	cf->path = NULL;
+	if (conf && stat(conf, &st) == 0 && S_ISDIR(st.st_mode)) {
+		cf->path = conf;
+		read_units(cf, conf);
+		return 0;
+	}
 	if (conf) {
 		if (!(fp = fopen(conf, "re")))
 			return -1;

@@ -19,7 +19,8 @@ struct inetcf {
 	const char *path; /* the file read, or NULL when none was found */
 };
 
-/* Read conf (NULL: /etc/inetd.conf if it exists). Diagnostics go through rq's hooks in the
+/* Read conf (NULL: /etc/inetd.conf if it exists; a directory: socketd units, gatebox's
+ * extension, see inetcf.c). Diagnostics go through rq's hooks in the
  * file's own line context; real_daemon_dir is where tcpd finds bare names. Returns -1 with
  * errno only when an explicitly named file cannot be opened. */
 int inetcf_read(struct inetcf *cf, const char *conf, const char *real_daemon_dir,
