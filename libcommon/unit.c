@@ -92,9 +92,13 @@ int unit_load(struct unit_file *u, const char *path, const char *name, unit_diag
 			if (len && phys[len - 1] != '\n' && !feof(fp)) {
 				diagf(diag, ctx, path, lineno, true, "%s", "Line too long");
 				u->errors++;
-				while (fgets(phys, sizeof(phys), fp) &&
-				       phys[strlen(phys) - 1] != '\n')
-					;
+				/* skip to the end of the overlong line (a chunk may start with NUL) */
+				while (fgets(phys, sizeof(phys), fp)) {
+					size_t n = strlen(phys);
+
+					if (n && phys[n - 1] == '\n')
+						break;
+				}
 				cont = false;
 				have = 0;
 				continue;
@@ -531,13 +535,16 @@ long long unit_timespan_us(const char *v)
 				break;
 		}
 		if (units[i].suffix) {
-			total += (long long)(x * (double)units[i].us);
+			x *= (double)units[i].us;
 			v += strlen(units[i].suffix);
 		} else if (*v == '\0' || isdigit((unsigned char)*v)) {
-			total += (long long)(x * 1e6); /* a bare number is seconds */
+			x *= 1e6; /* a bare number is seconds */
 		} else {
 			return -1;
 		}
+		if (x >= 9.2e18 || (double)total + x >= 9.2e18)
+			return -1; /* out of range, not a wrapped-around value */
+		total += (long long)x;
 		any = true;
 		while (*v == ' ')
 			v++;
