@@ -1,0 +1,52 @@
+/* The supervisor core: start a service process the way systemd's exec does (fd layout,
+ * environment, identity, limits) without copying socketd's address space (vfork), and the
+ * exit-status vocabulary the rest of the supervisor reports. */
+#ifndef GATEBOX_SUP_H
+#define GATEBOX_SUP_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#define SUP_MAX_FDS 64
+
+/* systemd's exit codes for failures before the program runs (systemd.exec(5)) */
+enum { SUP_EXIT_CHDIR = 200, SUP_EXIT_NICE = 201, SUP_EXIT_FDS = 202, SUP_EXIT_EXEC = 203,
+       SUP_EXIT_LIMITS = 205, SUP_EXIT_STDIN = 208, SUP_EXIT_GROUP = 216, SUP_EXIT_USER = 217,
+       SUP_EXIT_SETSID = 220 };
+
+struct sup_spawn {
+	const char *path;   /* the program (absolute) */
+	char *const *argv;  /* argv[0] included */
+	char *const *envp;
+	int fds[SUP_MAX_FDS]; /* moved to 3, 4, ... with close-on-exec and O_NONBLOCK cleared */
+	int nfds;
+	int stdio[3]; /* fds for 0, 1, 2; -1 means /dev/null */
+	int uid, gid; /* -1: keep */
+	const gid_t *groups;
+	int ngroups; /* -1: keep the supplementary groups */
+	const char *cwd;
+	int umask; /* -1: keep */
+	int nice;  /* NICE_KEEP: keep */
+	long nofile; /* RLIMIT_NOFILE, -1: keep */
+	bool setsid; /* its own session and process group (KillMode= stands on it) */
+	/* when set, a "LISTEN_PID=" string in envp with room for the digits: the child writes
+	 * its own pid there, as sd_listen_fds() checks it */
+	char *listen_pid;
+	/* set by the child when it fails before exec (vfork shares this memory) */
+	volatile int failed_step, failed_errno;
+};
+
+#define SUP_NICE_KEEP (-1000)
+#define SUP_LISTEN_PID_SIZE 24 /* "LISTEN_PID=" + digits */
+
+/* Initialise with nothing to change. */
+void sup_spawn_init(struct sup_spawn *s);
+/* Start it: the child's pid, or -1 with errno (vfork failed, or the child failed before exec:
+ * then failed_step holds the SUP_EXIT_ code and failed_errno its errno, and the child has
+ * exited with that code). */
+pid_t sup_spawn(struct sup_spawn *s);
+/* "exit-code", "signal", "core-dump" and the status number or signal, from a wait status. */
+const char *sup_status_kind(int status);
+int sup_status_value(int status);
+
+#endif
