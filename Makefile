@@ -100,7 +100,7 @@ WARN := -Wall -Wextra -Wshadow -Wundef -Wstrict-prototypes -Wmissing-prototypes 
         -Wwrite-strings -Wformat=2 -Wcast-qual -Wvla -Wno-format-nonliteral
 GB_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) $(if $(filter y,$(CONFIG_WERROR)),-Werror) \
              -ffunction-sections -fdata-sections -fno-common -MMD -MP \
-             -I$(GEN) -Ilibcommon -DGATEBOX_VERSION='"$(VERSION)"'
+             -I$(GEN) -Ilibcommon -Iapplets -DGATEBOX_VERSION='"$(VERSION)"'
 GB_LDFLAGS := -Wl,--gc-sections -Wl,-z,norelro $(SAN_LD)
 ifneq ($(SANITIZE),1)
   ifeq ($(CONFIG_STATIC),y)

@@ -110,7 +110,8 @@ void net_format_host(const struct sockaddr *sa, socklen_t len, char *out, size_t
 		inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, out,
 			  (socklen_t)size);
 	} else if (sa->sa_family == AF_INET6) {
-		const struct in6_addr *a = &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr;
+		const struct in6_addr *a =
+			&((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr;
 
 		if (IN6_IS_ADDR_V4MAPPED(a))
 			inet_ntop(AF_INET, &a->s6_addr[12], out, (socklen_t)size);
@@ -126,7 +127,8 @@ void net_format(const struct sockaddr *sa, socklen_t len, char *out, size_t size
 	if (sa->sa_family == AF_UNIX) {
 		const struct sockaddr_un *su = (const struct sockaddr_un *)(const void *)sa;
 		size_t n = len > offsetof(struct sockaddr_un, sun_path)
-				   ? len - offsetof(struct sockaddr_un, sun_path) : 0;
+			? len - offsetof(struct sockaddr_un, sun_path)
+			: 0;
 
 		if (n && su->sun_path[0] == '\0')
 			snprintf(out, size, "@%.*s", (int)(n - 1), su->sun_path + 1);
@@ -167,15 +169,17 @@ int net_listen(const struct net_addr *a, const struct net_listen_opts *o)
 		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 		if (o->reuseport && setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) < 0)
 			goto fail;
-		if (o->freebind && setsockopt(fd, family == AF_INET6 ? IPPROTO_IPV6 : IPPROTO_IP,
-					      family == AF_INET6 ? IPV6_FREEBIND : IP_FREEBIND, &one,
-					      sizeof(one)) < 0)
+		if (o->freebind &&
+		    setsockopt(fd, family == AF_INET6 ? IPPROTO_IPV6 : IPPROTO_IP,
+			       family == AF_INET6 ? IPV6_FREEBIND : IP_FREEBIND, &one,
+			       sizeof(one)) < 0)
 			goto fail;
 		if (family == AF_INET6 && o->v6only >= 0 &&
 		    setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &o->v6only, sizeof(o->v6only)) < 0)
 			goto fail;
 		if (o->device && *o->device &&
-		    setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, o->device, (socklen_t)strlen(o->device)) < 0)
+		    setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, o->device,
+			       (socklen_t)strlen(o->device)) < 0)
 			goto fail;
 		if (o->keepalive && setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof(one)) < 0)
 			goto fail;
@@ -196,7 +200,8 @@ int net_listen(const struct net_addr *a, const struct net_listen_opts *o)
 	if (family == AF_UNIX && su->sun_path[0] == '/') {
 		if (o->mode >= 0 && chmod(su->sun_path, (mode_t)o->mode) < 0)
 			goto fail;
-		if ((o->uid >= 0 || o->gid >= 0) && chown(su->sun_path, (uid_t)o->uid, (gid_t)o->gid) < 0)
+		if ((o->uid >= 0 || o->gid >= 0) &&
+		    chown(su->sun_path, (uid_t)o->uid, (gid_t)o->gid) < 0)
 			goto fail;
 	}
 	if (o->type != SOCK_DGRAM && listen(fd, o->backlog > 0 ? o->backlog : SOMAXCONN) < 0)

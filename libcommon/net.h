@@ -23,14 +23,14 @@ void net_format_host(const struct sockaddr *sa, socklen_t len, char *out, size_t
 unsigned net_port(const struct sockaddr *sa);
 
 struct net_listen_opts {
-	int type;      /* SOCK_STREAM, SOCK_DGRAM, SOCK_SEQPACKET */
-	int backlog;   /* SOMAXCONN by default */
-	int v6only;    /* -1 default (both), 0, 1 */
+	int type; /* SOCK_STREAM, SOCK_DGRAM, SOCK_SEQPACKET */
+	int backlog; /* SOMAXCONN by default */
+	int v6only; /* -1 default (both), 0, 1 */
 	bool reuseport, freebind, keepalive, nodelay, transparent;
 	const char *device; /* BindToDevice= */
-	int mode;           /* SocketMode= for AF_UNIX, -1 to keep */
-	int uid, gid;       /* SocketUser=/Group= for AF_UNIX, -1 to keep */
-	int dir_mode;       /* DirectoryMode= for parent dirs, -1: 0755 */
+	int mode; /* SocketMode= for AF_UNIX, -1 to keep */
+	int uid, gid; /* SocketUser=/Group= for AF_UNIX, -1 to keep */
+	int dir_mode; /* DirectoryMode= for parent dirs, -1: 0755 */
 };
 
 /* socket, options, bind (unlinking a stale AF_UNIX socket file), listen. CLOEXEC and

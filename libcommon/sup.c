@@ -94,7 +94,7 @@ static void child(struct sup_spawn *s)
 	if (s->nice != SUP_NICE_KEEP && setpriority(PRIO_PROCESS, 0, s->nice) < 0)
 		child_fail(s, SUP_EXIT_NICE);
 	if (s->nofile >= 0) {
-		struct rlimit rl = { (rlim_t)s->nofile, (rlim_t)s->nofile };
+		struct rlimit rl = {(rlim_t)s->nofile, (rlim_t)s->nofile};
 
 		if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
 			child_fail(s, SUP_EXIT_LIMITS);

@@ -10,13 +10,21 @@
 #define SUP_MAX_FDS 64
 
 /* systemd's exit codes for failures before the program runs (systemd.exec(5)) */
-enum { SUP_EXIT_CHDIR = 200, SUP_EXIT_NICE = 201, SUP_EXIT_FDS = 202, SUP_EXIT_EXEC = 203,
-       SUP_EXIT_LIMITS = 205, SUP_EXIT_STDIN = 208, SUP_EXIT_GROUP = 216, SUP_EXIT_USER = 217,
-       SUP_EXIT_SETSID = 220 };
+enum {
+	SUP_EXIT_CHDIR = 200,
+	SUP_EXIT_NICE = 201,
+	SUP_EXIT_FDS = 202,
+	SUP_EXIT_EXEC = 203,
+	SUP_EXIT_LIMITS = 205,
+	SUP_EXIT_STDIN = 208,
+	SUP_EXIT_GROUP = 216,
+	SUP_EXIT_USER = 217,
+	SUP_EXIT_SETSID = 220
+};
 
 struct sup_spawn {
-	const char *path;   /* the program (absolute) */
-	char *const *argv;  /* argv[0] included */
+	const char *path; /* the program (absolute) */
+	char *const *argv; /* argv[0] included */
 	char *const *envp;
 	int fds[SUP_MAX_FDS]; /* moved to 3, 4, ... with close-on-exec and O_NONBLOCK cleared */
 	int nfds;
@@ -26,7 +34,7 @@ struct sup_spawn {
 	int ngroups; /* -1: keep the supplementary groups */
 	const char *cwd;
 	int umask; /* -1: keep */
-	int nice;  /* NICE_KEEP: keep */
+	int nice; /* NICE_KEEP: keep */
 	long nofile; /* RLIMIT_NOFILE, -1: keep */
 	bool setsid; /* its own session and process group (KillMode= stands on it) */
 	/* when set, a "LISTEN_PID=" string in envp with room for the digits: the child writes

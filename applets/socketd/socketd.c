@@ -1,0 +1,356 @@
+/* socketd: socket activation without systemd. Binds the sockets of the enabled .socket units
+ * (UNITDIR/<target>.wants/), starts their services when connections arrive (Accept=yes: one
+ * instance per connection; Accept=no: the service gets the listeners, LISTEN_FDS), checks
+ * TCP wrappers in-process, and reloads on SIGHUP keeping the listeners that did not change. */
+//applet:socketd SOCKETD
+//usage:socketd Usage: socketd [-f] [-n] [-v] [-u UNITDIR] [-r FD]
+//usage:socketd   -f        foreground, log to stderr (default: syslog)
+//usage:socketd   -n        check: load every unit of UNITDIR, print problems, exit 1 on errors
+//usage:socketd   -v        print the units as understood
+//usage:socketd   -u DIR    unit directory (default $GATEBOX_UNIT_DIR or CONFIG_UNIT_DIR)
+//usage:socketd   -r FD     write a newline to FD when every socket is bound (s6 readiness)
+//usage:socketd Also sends READY=1 to $NOTIFY_SOCKET. SIGHUP reloads, SIGTERM/SIGINT stop.
+//config:config SOCKETD
+//config:	bool "socketd: socket activation without systemd"
+//config:	default y
+//config:	help
+//config:	  Reads systemd-style .socket/.service units, listens, and starts services when
+//config:	  connections arrive, with TCP wrappers checked in-process (TCPWrap=).
+#include "socketd.h"
+#include "applet.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/signalfd.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static bool same_listener(const struct sd_listener *a, const struct sd_listener *b)
+{
+	return a->opts.type == b->opts.type && a->addr.len == b->addr.len &&
+		memcmp(&a->addr.ss, &b->addr.ss, a->addr.len) == 0 &&
+		a->opts.backlog == b->opts.backlog && a->opts.v6only == b->opts.v6only &&
+		a->opts.reuseport == b->opts.reuseport && a->opts.freebind == b->opts.freebind &&
+		a->opts.mode == b->opts.mode &&
+		((!a->opts.device && !b->opts.device) ||
+		 (a->opts.device && b->opts.device && strcmp(a->opts.device, b->opts.device) == 0));
+}
+
+/* Bind what is new; take over the fd of an unchanged listener from the old set. */
+static int bind_all(struct sd_socket **socks, size_t n, struct sd_socket **old, size_t nold)
+{
+	int errors = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		struct sd_socket *s = socks[i];
+
+		for (size_t j = 0; j < s->nl; j++) {
+			struct sd_listener *l = &s->l[j];
+
+			for (size_t k = 0; k < nold && l->fd < 0; k++)
+				for (size_t m = 0; m < old[k]->nl; m++)
+					if (old[k]->l[m].fd >= 0 &&
+					    same_listener(l, &old[k]->l[m])) {
+						l->fd = old[k]->l[m].fd;
+						old[k]->l[m].fd = -1;
+						break;
+					}
+			if (l->fd >= 0)
+				continue;
+			l->fd = net_listen(&l->addr, &l->opts);
+			if (l->fd < 0) {
+				log_errno(LOG_ERR, "%s: Failed to listen on %s", s->name, l->text);
+				errors++;
+			}
+		}
+	}
+	return errors;
+}
+
+static void close_socket(struct sd_socket *s)
+{
+	for (size_t i = 0; i < s->nl; i++) {
+		struct sd_listener *l = &s->l[i];
+		const struct sockaddr_un *su =
+			(const struct sockaddr_un *)(const void *)&l->addr.ss;
+
+		if (l->fd < 0)
+			continue;
+		close(l->fd);
+		l->fd = -1;
+		if (s->remove_on_stop && l->addr.ss.ss_family == AF_UNIX && su->sun_path[0] == '/')
+			unlink(su->sun_path);
+	}
+}
+
+static void reap(struct sd_state *st)
+{
+	int status;
+	pid_t pid;
+
+	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+		for (size_t i = 0; i < st->nchildren; i++) {
+			struct sd_child *c = &st->children[i];
+
+			if (c->pid != pid)
+				continue;
+			if (c->sock) {
+				struct sd_socket *s = c->sock;
+
+				if (s->main_pid == pid) {
+					s->main_pid = 0;
+					/* the service may have made them blocking (the fds are shared) */
+					for (size_t j = 0; j < s->nl; j++)
+						if (s->l[j].fd >= 0)
+							fcntl(s->l[j].fd, F_SETFL,
+							      fcntl(s->l[j].fd, F_GETFL) |
+								      O_NONBLOCK);
+				} else if (s->active) {
+					s->active--;
+				}
+				if (!(WIFEXITED(status) && WEXITSTATUS(status) == 0) &&
+				    !s->svc.ignore_failure)
+					log_msg(LOG_NOTICE, "%s: process %ld %s, status=%d",
+						s->svc.name, (long)pid, sup_status_kind(status),
+						sup_status_value(status));
+			}
+			st->children[i] = st->children[--st->nchildren];
+			break;
+		}
+	}
+}
+
+/* SIGHUP: read the units again. A unit that fails to load keeps running as it was. */
+static void reload(struct sd_state *st)
+{
+	struct sd_socket **fresh;
+	size_t nfresh, nkeep = 0;
+	struct sd_socket **keep;
+
+	log_msg(LOG_INFO, "Reloading.");
+	sd_load_units(st->unit_dir, false, &fresh, &nfresh);
+	keep = xcalloc(st->nsocks + nfresh + 1, sizeof(*keep));
+	/* units still enabled whose new version failed to load: keep the old one */
+	for (size_t i = 0; i < st->nsocks; i++) {
+		bool present = false;
+
+		for (size_t j = 0; j < nfresh; j++)
+			if (strcmp(fresh[j]->name, st->socks[i]->name) == 0)
+				present = true;
+		if (!present && sd_unit_enabled(st->unit_dir, st->socks[i]->name)) {
+			log_msg(LOG_WARNING, "%s: keeps running with its previous configuration",
+				st->socks[i]->name);
+			keep[nkeep++] = st->socks[i];
+			st->socks[i] = NULL;
+		}
+	}
+	bind_all(fresh, nfresh, st->socks, st->nsocks);
+	for (size_t i = 0; i < nfresh; i++) {
+		/* carry the counters and the running service over */
+		for (size_t j = 0; j < st->nsocks; j++)
+			if (st->socks[j] && strcmp(st->socks[j]->name, fresh[i]->name) == 0) {
+				fresh[i]->accepted = st->socks[j]->accepted;
+				fresh[i]->refused = st->socks[j]->refused;
+				fresh[i]->instances = st->socks[j]->instances;
+				fresh[i]->active = st->socks[j]->active;
+				fresh[i]->main_pid = st->socks[j]->main_pid;
+				for (size_t c = 0; c < st->nchildren; c++)
+					if (st->children[c].sock == st->socks[j])
+						st->children[c].sock = fresh[i];
+			}
+		keep[nkeep++] = fresh[i];
+	}
+	for (size_t i = 0; i < st->nsocks; i++) {
+		if (!st->socks[i])
+			continue;
+		for (size_t c = 0; c < st->nchildren; c++)
+			if (st->children[c].sock == st->socks[i])
+				st->children[c].sock = NULL;
+		close_socket(st->socks[i]);
+		sd_free_socket(st->socks[i]);
+	}
+	free(st->socks);
+	free(fresh);
+	st->socks = keep;
+	st->nsocks = nkeep;
+}
+
+static void notify_ready(int ready_fd)
+{
+	const char *ns = getenv("NOTIFY_SOCKET");
+
+	if (ready_fd >= 0) {
+		if (write(ready_fd, "\n", 1) < 0)
+			log_errno(LOG_WARNING, "readiness fd %d", ready_fd);
+		close(ready_fd);
+	}
+	if (ns && (ns[0] == '/' || ns[0] == '@') &&
+	    strlen(ns) < sizeof(((struct sockaddr_un *)0)->sun_path)) {
+		struct sockaddr_un su = {.sun_family = AF_UNIX};
+		socklen_t len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + strlen(ns));
+		int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+		memcpy(su.sun_path, ns, strlen(ns));
+		if (ns[0] == '@')
+			su.sun_path[0] = '\0';
+		if (fd >= 0) {
+			if (sendto(fd, "READY=1", 7, MSG_NOSIGNAL, (struct sockaddr *)&su, len) < 0)
+				log_errno(LOG_WARNING, "NOTIFY_SOCKET %s", ns);
+			close(fd);
+		}
+	}
+}
+
+static int run(struct sd_state *st, int ready_fd)
+{
+	struct pollfd *pfd = NULL;
+	struct {
+		struct sd_socket *s;
+		size_t i;
+	} *map = NULL;
+	size_t cap = 0;
+	sigset_t mask;
+	int sfd;
+
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGCHLD);
+	sigaddset(&mask, SIGHUP);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (sfd < 0)
+		die_errno(EXIT_SYSCALL, "signalfd");
+	if (bind_all(st->socks, st->nsocks, NULL, 0))
+		log_msg(LOG_ERR, "some sockets could not be bound; the others are served");
+	st->reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	notify_ready(ready_fd);
+	log_msg(LOG_INFO, "listening: %zu socket unit%s", st->nsocks, st->nsocks == 1 ? "" : "s");
+	for (;;) {
+		size_t n = 1, total = 0;
+		long long now = sd_now_us(), wake = -1;
+		int timeout;
+
+		for (size_t i = 0; i < st->nsocks; i++)
+			total += st->socks[i]->nl;
+		if (total + 1 > cap) {
+			cap = total + 1;
+			pfd = xrealloc(pfd, cap * sizeof(*pfd));
+			map = xrealloc(map, cap * sizeof(*map));
+		}
+		pfd[0].fd = sfd;
+		pfd[0].events = POLLIN;
+		for (size_t i = 0; i < st->nsocks; i++) {
+			struct sd_socket *s = st->socks[i];
+
+			if (s->paused_until_us > now) {
+				if (wake < 0 || s->paused_until_us < wake)
+					wake = s->paused_until_us;
+				continue;
+			}
+			if (s->paused_until_us) {
+				s->paused_until_us = 0;
+				log_msg(LOG_INFO, "%s: Trigger limit pause over, listening again.",
+					s->name);
+			}
+			/* Accept=no: not while its service runs; Accept=yes: not over MaxConnections
+			 * (the extra connections wait in the backlog, as tcpserver does) */
+			if (s->main_pid || (s->accept && s->active >= s->max_conn))
+				continue;
+			for (size_t j = 0; j < s->nl; j++) {
+				if (s->l[j].fd < 0)
+					continue;
+				pfd[n].fd = s->l[j].fd;
+				pfd[n].events = POLLIN;
+				map[n].s = s;
+				map[n].i = j;
+				n++;
+			}
+		}
+		timeout = wake < 0 ? -1 : (int)((wake - now) / 1000 + 1);
+		if (poll(pfd, n, timeout) < 0) {
+			if (errno == EINTR)
+				continue;
+			die_errno(EXIT_SYSCALL, "poll");
+		}
+		if (pfd[0].revents & POLLIN) {
+			struct signalfd_siginfo si;
+			bool stop = false, hup = false;
+
+			while (read(sfd, &si, sizeof(si)) == sizeof(si)) {
+				if (si.ssi_signo == SIGCHLD)
+					reap(st);
+				else if (si.ssi_signo == SIGHUP)
+					hup = true;
+				else
+					stop = true;
+			}
+			reap(st);
+			if (stop) {
+				log_msg(LOG_INFO, "Stopping.");
+				for (size_t i = 0; i < st->nsocks; i++)
+					close_socket(st->socks[i]);
+				return 0;
+			}
+			if (hup) {
+				reload(st);
+				continue; /* the listener table changed */
+			}
+		}
+		for (size_t k = 1; k < n; k++)
+			if (pfd[k].revents & (POLLIN | POLLERR | POLLHUP))
+				sd_activate(st, map[k].s, map[k].i);
+	}
+}
+
+int socketd_main(int argc, char **argv)
+{
+	struct sd_state st;
+	unsigned long ready = 0;
+	int c, errors, ready_fd = -1;
+
+	memset(&st, 0, sizeof(st));
+	st.unit_dir = paths_get(PATHS_UNIT_DIR);
+	opt_reset();
+	while ((c = opt_getopt(argc, argv, "fnvu:r:")) != -1) {
+		switch (c) {
+		case 'f':
+			st.foreground = true;
+			break;
+		case 'n':
+			st.check_only = true;
+			break;
+		case 'v':
+			st.verbose = true;
+			break;
+		case 'u':
+			st.unit_dir = optarg;
+			break;
+		case 'r':
+			if (opt_ulong(optarg, 10, 0, 1024, &ready) < 0)
+				die(EXIT_USAGE, "-r: not a file descriptor: %s", optarg);
+			ready_fd = (int)ready;
+			break;
+		default:
+			applet_usage_exit(EXIT_USAGE);
+		}
+	}
+	if (optind != argc)
+		applet_usage_exit(EXIT_USAGE);
+	if (!st.foreground && !st.check_only)
+		log_open("socketd", true, LOG_DAEMON);
+	st.log_fd = st.foreground || st.check_only ? 2 : open("/dev/null", O_WRONLY | O_CLOEXEC);
+	errors = sd_load_units(st.unit_dir, st.check_only, &st.socks, &st.nsocks);
+	if (st.verbose)
+		for (size_t i = 0; i < st.nsocks; i++)
+			sd_print_socket(st.socks[i]);
+	if (st.check_only) {
+		printf("%zu socket unit%s loaded, %d error%s\n", st.nsocks,
+		       st.nsocks == 1 ? "" : "s", errors, errors == 1 ? "" : "s");
+		return errors ? 1 : 0;
+	}
+	return run(&st, ready_fd);
+}
