@@ -50,7 +50,7 @@ static int bind_all(struct sd_socket **socks, size_t n, struct sd_socket **old, 
 			struct sd_listener *l = &s->l[j];
 
 			for (size_t k = 0; k < nold && l->fd < 0; k++)
-				for (size_t m = 0; m < old[k]->nl; m++)
+				for (size_t m = 0; old[k] && m < old[k]->nl; m++)
 					if (old[k]->l[m].fd >= 0 &&
 					    same_listener(l, &old[k]->l[m])) {
 						l->fd = old[k]->l[m].fd;
@@ -236,7 +236,7 @@ static int run(struct sd_state *st, int ready_fd)
 
 		for (size_t i = 0; i < st->nsocks; i++)
 			total += st->socks[i]->nl;
-		if (total + 1 > cap) {
+		if (!pfd || !map || total + 1 > cap) {
 			cap = total + 1;
 			pfd = xrealloc(pfd, cap * sizeof(*pfd));
 			map = xrealloc(map, cap * sizeof(*map));
@@ -291,8 +291,17 @@ static int run(struct sd_state *st, int ready_fd)
 			reap(st);
 			if (stop) {
 				log_msg(LOG_INFO, "Stopping.");
-				for (size_t i = 0; i < st->nsocks; i++)
+				for (size_t i = 0; i < st->nsocks; i++) {
 					close_socket(st->socks[i]);
+					sd_free_socket(st->socks[i]);
+				}
+				free(st->socks);
+				free(st->children);
+				free(pfd);
+				free(map);
+				if (st->rules_loaded)
+					rules_cache_free(&st->rules);
+				close(sfd);
 				return 0;
 			}
 			if (hup) {
@@ -350,6 +359,9 @@ int socketd_main(int argc, char **argv)
 	if (st.check_only) {
 		printf("%zu socket unit%s loaded, %d error%s\n", st.nsocks,
 		       st.nsocks == 1 ? "" : "s", errors, errors == 1 ? "" : "s");
+		for (size_t i = 0; i < st.nsocks; i++)
+			sd_free_socket(st.socks[i]);
+		free(st.socks);
 		return errors ? 1 : 0;
 	}
 	return run(&st, ready_fd);

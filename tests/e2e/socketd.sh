@@ -1,0 +1,211 @@
+#!/bin/bash
+# socketd end to end, in private mount and network namespaces: unit checking with file:line
+# diagnostics, Accept=yes on IPv4, IPv6 and AF_UNIX with the systemd and tcpserver
+# environment, Accept=no with the sd_listen_fds protocol (stream and datagram), TCPWrap,
+# a flood under MaxConnections, reload under load, trigger limits, fd exhaustion, readiness.
+# shellcheck source=tests/e2e/lib.sh
+. "$(dirname "$0")/lib.sh"
+optional SOCKETD
+if [ -n "$_gb_optional_missing" ]; then skip all "needs$_gb_optional_missing"; exit 0; fi
+ns_enter ":" net
+H="$TOP/tests/e2e/helpers"
+U="$T/units"
+mkdir -p "$U/sockets.target.wants" "$T/bad"
+chmod 755 "$T"
+
+unit() { # unit NAME CONTENT (printf %b) [enable]
+	printf '%b' "$2" > "$U/$1"
+	[ "${3:-}" = enable ] && ln -sf "../$1" "$U/sockets.target.wants/$1"
+	return 0
+}
+
+SD_PID=
+start_socketd() { # start_socketd [ENV=VAL...]: socketd -f on $U, waits for its readiness line
+	rm -f "$T/ready"
+	mkfifo "$T/ready"
+	env "$@" "$GATEBOX" socketd -f -u "$U" -r 3 3>"$T/ready" 2>>"$T/log" &
+	SD_PID=$!
+	track_pid $SD_PID
+	timeout 10 head -n 1 "$T/ready" >/dev/null
+}
+stop_socketd() { kill "$SD_PID" 2>/dev/null; wait "$SD_PID" 2>/dev/null; SD_PID=; }
+ask() { timeout 10 socat -t 5 - "$1" 2>/dev/null <<<"${2:-hello}"; }
+logged() { wait_for 30 grep -qF -- "$1" "$T/log"; }
+
+# --- check mode: a malformed unit directory
+printf '[Socket]\nListenStream=127.0.0.1:7001\nAccept=yes\nFrobnicate=yes\n' > "$T/bad/good.socket"
+printf '[Service]\nExecStart=/bin/cat\n' > "$T/bad/good@.service"
+printf '[Socket]\nListenStream=7002\nAccept=maybe\n' > "$T/bad/badaccept.socket"
+printf '[Socket]\nListenStream=not-an-address\n' > "$T/bad/badaddr.socket"
+printf '[Service]\nExecStart=/bin/true\n' > "$T/bad/badaddr.service"
+printf '[Socket]\nAccept=no\n' > "$T/bad/nolisten.socket"
+printf '[Socket]\nListenStream=7003\n' > "$T/bad/noservice.socket"
+printf '[Socket\nListenStream=7004\n' > "$T/bad/header.socket"
+testing "socketd -n: file:line diagnostics, other units still load, exit 1" \
+	'"$GATEBOX" socketd -n -u '"$T/bad"' 2>&1 | sed "s|'"$T/bad/"'||" | sort; "$GATEBOX" socketd -n -u '"$T/bad"' >/dev/null 2>&1; echo rc=$?' \
+	"$(printf '%s\n' \
+		"1 socket unit loaded, 10 errors" \
+		"socketd: badaccept.socket: Failed to load badaccept.service: No such file or directory" \
+		"socketd: badaccept.socket: unit not loaded" \
+		"socketd: badaccept.socket:3: Failed to parse Accept= value 'maybe'" \
+		"socketd: badaddr.socket: Unit has no Listen setting (ListenStream=, ListenDatagram=, ...). Refusing." \
+		"socketd: badaddr.socket: unit not loaded" \
+		"socketd: badaddr.socket:2: Failed to parse ListenStream= value 'not-an-address': not an address (port, ADDR:PORT, [V6]:PORT, /path or @abstract)" \
+		"socketd: good.socket:4: Unknown key name 'Frobnicate' in section 'Socket', ignoring." \
+		"socketd: header.socket: Failed to load header.service: No such file or directory" \
+		"socketd: header.socket: Unit has no Listen setting (ListenStream=, ListenDatagram=, ...). Refusing." \
+		"socketd: header.socket: unit not loaded" \
+		"socketd: header.socket:1: Invalid section header '[Socket'" \
+		"socketd: header.socket:2: Assignment outside of section. Ignoring." \
+		"socketd: nolisten.socket: Failed to load nolisten.service: No such file or directory" \
+		"socketd: nolisten.socket: Unit has no Listen setting (ListenStream=, ListenDatagram=, ...). Refusing." \
+		"socketd: nolisten.socket: unit not loaded" \
+		"socketd: noservice.socket: Failed to load noservice.service: No such file or directory" \
+		"socketd: noservice.socket: unit not loaded" | sort)\nrc=1\n" "" ""
+testing "socketd -n on a good directory: exit 0" \
+	'rm -f '"$T/bad"'/bad* '"$T/bad"'/nolisten* '"$T/bad"'/noservice* '"$T/bad"'/header*; "$GATEBOX" socketd -n -u '"$T/bad"' 2>/dev/null; echo rc=$?' \
+	"1 socket unit loaded, 0 errors\nrc=0\n" "" ""
+
+# --- Accept=yes: three listeners, the environment of the instance
+unit echo.socket '[Socket]\nListenStream=127.0.0.1:7010\nListenStream=[::1]:7010\nListenStream='"$T"'/echo.sock\nAccept=yes\n' enable
+unit echo@.service '[Service]\nExecStart='"$H"'/env_dump.sh %p %i\nEnvironment="GB_VAR=a b"\nUser=nobody\nUMask=0077\nWorkingDirectory=/tmp\n'
+unit fd3.socket '[Socket]\nListenStream=127.0.0.1:7011\nAccept=yes\n' enable
+unit fd3@.service '[Service]\nExecStart='"$H"'/env_dump.sh\nStandardInput=null\n'
+unit acceptno.socket '[Socket]\nListenStream=127.0.0.1:7020\nListenStream=127.0.0.1:7021\nFileDescriptorName=web\n' enable
+unit acceptno.service '[Service]\nExecStart=/usr/bin/python3 '"$H"'/listen_check.py 2\n'
+unit dgram.socket '[Socket]\nListenDatagram=127.0.0.1:7030\n' enable
+unit dgram.service '[Service]\nExecStart=/usr/bin/python3 '"$H"'/listen_check.py 1\n'
+printf 'echo-wrapped : 127.0.0.1\n' > "$T/allow"
+printf 'ALL : ALL\n' > "$T/deny"
+unit wrapped.socket '[Socket]\nListenStream=127.0.0.1:7040\nListenStream=[::1]:7040\nAccept=yes\nTCPWrap=echo-wrapped\n' enable
+unit wrapped@.service '[Service]\nExecStart=/bin/echo served\n'
+start_socketd GATEBOX_HOSTS_ALLOW="$T/allow" GATEBOX_HOSTS_DENY="$T/deny" || fail "socketd signals readiness"
+
+out=$(ask TCP4:127.0.0.1:7010 line1)
+check "Accept=yes IPv4: REMOTE_ADDR" grep -qx "REMOTE_ADDR=127.0.0.1" <<<"$out"
+check "Accept=yes: REMOTE_PORT and TCPREMOTEPORT agree" bash -c '[ "$(sed -n "s/^REMOTE_PORT=//p" <<<"$1")" = "$(sed -n "s/^TCPREMOTEPORT=//p" <<<"$1")" ] && grep -q "^REMOTE_PORT=[0-9]" <<<"$1"' _ "$out"
+check "Accept=yes: tcpserver's PROTO, TCPLOCALIP, TCPLOCALPORT" bash -c 'grep -qx PROTO=TCP <<<"$1" && grep -qx TCPLOCALIP=127.0.0.1 <<<"$1" && grep -qx TCPLOCALPORT=7010 <<<"$1"' _ "$out"
+check "Environment= with quotes" grep -qx "GB_VAR=a b" <<<"$out"
+check "User=, UMask=, WorkingDirectory=" grep -qx "uid=$(id -u nobody) umask=0077 cwd=/tmp" <<<"$out"
+check "specifiers %p %i: the instance name systemd would give" grep -qE "^args=echo 0-127\.0\.0\.1:7010-127\.0\.0\.1:[0-9]+$" <<<"$out"
+check "the connection is stdin and stdout" grep -qx "got=line1" <<<"$out"
+check "a clean environment with systemd's default PATH" grep -qx "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin" <<<"$out"
+out=$(ask TCP6:[::1]:7010)
+check "Accept=yes IPv6: REMOTE_ADDR=::1" grep -qx "REMOTE_ADDR=::1" <<<"$out"
+out=$(ask UNIX-CONNECT:"$T"/echo.sock)
+check "Accept=yes AF_UNIX: PROTO=UNIX, no REMOTE_ADDR" bash -c 'grep -qx PROTO=UNIX <<<"$1" && grep -qx REMOTE_ADDR=unset <<<"$1"' _ "$out"
+check "AF_UNIX instance named after the peer's pid and uid" grep -qE "^args=echo 2-[0-9]+-0$" <<<"$out"
+out=$(ask TCP4:127.0.0.1:7011 viafd3)
+check "StandardInput=null: the connection is fd 3, LISTEN_FDS=1, names 'connection', LISTEN_PID ok" \
+	grep -qx "LISTEN_FDS=1 LISTEN_FDNAMES=connection pid-ok=yes" <<<"$out"
+check "... and the service still talks on it" grep -qx "got=viafd3" <<<"$out"
+
+out=$(ask TCP4:127.0.0.1:7020)
+check "Accept=no: LISTEN_PID, LISTEN_FDS=2, FileDescriptorName= names, blocking, inherited" \
+	grep -qx "pid-ok fds=2 names=web:web fd=3 name=web" <<<"$out"
+out=$(ask TCP4:127.0.0.1:7021)
+check "Accept=no: the second listener is fd 4, served by the same process" \
+	grep -qx "pid-ok fds=2 names=web:web fd=4 name=web" <<<"$out"
+wait_for 50 bash -c "! pgrep -f 'listen_check.py 2' >/dev/null"
+out=$(ask TCP4:127.0.0.1:7020)
+check "Accept=no: after the service exits, socketd watches again and restarts it" \
+	grep -qx "pid-ok fds=2 names=web:web fd=3 name=web" <<<"$out"
+out=$(timeout 10 socat -t 5 - UDP4:127.0.0.1:7030 <<<"dg1" 2>/dev/null)
+check "Accept=no datagram: the service gets the socket and answers" \
+	grep -qx "pid-ok fds=1 names=dgram.socket fd=3 name=dgram.socket dgram=dg1" <<<"$out"
+
+testing "TCPWrap: an allowed client is served" "timeout 10 socat -t 5 - TCP4:127.0.0.1:7040 </dev/null" "served\n" "" ""
+testing "TCPWrap: a denied client (::1) gets nothing and nothing is spawned" \
+	"timeout 10 socat -t 5 - TCP6:[::1]:7040 </dev/null | wc -c" "0\n" "" ""
+check "TCPWrap: the refusal is logged with the rule that refused it" \
+	logged "wrapped.socket: refused connect from ::1 (::1) by $T/deny:1"
+printf 'echo-wrapped : 127.0.0.1 [::1]\n' > "$T/allow"
+testing "TCPWrap: an edited hosts.allow takes effect at once" \
+	"timeout 10 socat -t 5 - TCP6:[::1]:7040 </dev/null" "served\n" "" ""
+stop_socketd
+
+# --- a flood under MaxConnections: all served, nothing leaks
+unit flood.socket '[Socket]\nListenStream=127.0.0.1:7050\nAccept=yes\nMaxConnections=16\nBacklog=4096\nTriggerLimitBurst=0\n' enable
+unit flood@.service '[Service]\nExecStart=/bin/echo ok\nStandardInput=socket\n'
+start_socketd
+base_fds=$(ls /proc/$SD_PID/fd | wc -l)
+testing "flood: 2000 connections at concurrency 64 with MaxConnections=16, all served" \
+	"timeout 120 /usr/bin/python3 $H/load.py 127.0.0.1 7050 2000 64" "ok=2000 failed=0\n" "" ""
+wait_for 50 bash -c "[ -z \"\$(pgrep -P $SD_PID)\" ]"
+check "flood: socketd is alive" kill -0 "$SD_PID"
+testing "flood: socketd's fd count is back to its baseline" "ls /proc/$SD_PID/fd | wc -l" "$base_fds\n" "" ""
+testing "flood: no child left" "pgrep -P $SD_PID | wc -l" "0\n" "" ""
+
+# --- reload under load: unchanged listeners keep their fd, nothing is refused
+timeout 120 /usr/bin/python3 "$H/load.py" 127.0.0.1 7050 1500 8 > "$T/reload-load" &
+loadpid=$!
+for _ in 1 2 3 4 5; do
+	sleep 0.3
+	kill -HUP "$SD_PID"
+done
+unit extra.socket '[Socket]\nListenStream=127.0.0.1:7060\nAccept=yes\n' enable
+unit extra@.service '[Service]\nExecStart=/bin/echo extra\n'
+kill -HUP "$SD_PID"
+wait "$loadpid"
+testing "reload x6 under load: zero refused connections" "cat $T/reload-load" "ok=1500 failed=0\n" "" ""
+check "reload: a unit enabled meanwhile is now listening" bash -c 'timeout 10 socat -t 5 - TCP4:127.0.0.1:7060 </dev/null | grep -qx extra'
+unit extra.socket '[Socket]\nListenStream=127.0.0.1:7061\nAccept=yes\n' enable
+kill -HUP "$SD_PID"
+wait_for 50 bash -c 'timeout 5 socat -t 3 - TCP4:127.0.0.1:7061 </dev/null 2>/dev/null | grep -qx extra'
+check "reload: a changed listener is rebound (new port serves)" bash -c 'timeout 10 socat -t 5 - TCP4:127.0.0.1:7061 </dev/null | grep -qx extra'
+check "reload: ... and the old port is closed" bash -c '! timeout 5 socat -t 3 - TCP4:127.0.0.1:7060 </dev/null 2>/dev/null'
+unit extra.socket '[Socket]\nListenStream=127.0.0.1:7061\nAccept=perhaps\n' enable
+kill -HUP "$SD_PID"
+check "reload: a unit that no longer parses is logged" logged "extra.socket:3: Failed to parse Accept= value 'perhaps'"
+check "reload: ... and keeps running as before" bash -c 'timeout 10 socat -t 5 - TCP4:127.0.0.1:7061 </dev/null | grep -qx extra'
+rm -f "$U/sockets.target.wants/extra.socket"
+kill -HUP "$SD_PID"
+wait_for 50 bash -c '! timeout 5 socat -t 3 - TCP4:127.0.0.1:7061 </dev/null 2>/dev/null'
+check "reload: a disabled unit's socket is closed" bash -c '! timeout 5 socat -t 3 - TCP4:127.0.0.1:7061 </dev/null 2>/dev/null'
+stop_socketd
+
+# --- trigger limit: a pause that recovers by itself
+rm -f "$U"/sockets.target.wants/*
+unit burst.socket '[Socket]\nListenStream=127.0.0.1:7070\nAccept=yes\nTriggerLimitIntervalSec=1s\nTriggerLimitBurst=5\n' enable
+unit burst@.service '[Service]\nExecStart=/bin/echo ok\n'
+start_socketd
+testing "trigger limit: 5 served at once, the rest wait in the backlog and are served after the pause" \
+	"timeout 60 /usr/bin/python3 $H/load.py 127.0.0.1 7070 12 12" "ok=12 failed=0\n" "" ""
+check "trigger limit: the pause is logged" logged "burst.socket: Trigger limit hit (5 activations in 1000 ms), pausing"
+check "trigger limit: ... and so is the recovery" logged "burst.socket: Trigger limit pause over, listening again."
+stop_socketd
+
+# --- out of file descriptors: shed, log, stay alive. With RLIMIT_NOFILE 6 socketd holds
+# 0, 1, 2, its signalfd, the listener and its reserve: a new connection cannot be accepted.
+rm -f "$U"/sockets.target.wants/*
+unit tight.socket '[Socket]\nListenStream=127.0.0.1:7080\nAccept=yes\n' enable
+unit tight@.service '[Service]\nExecStart=/bin/echo ok\n'
+: > "$T/log"
+(ulimit -n 6; exec "$GATEBOX" socketd -f -u "$U" 2>>"$T/log") &
+SD_PID=$!
+track_pid $SD_PID
+logged "listening: 1 socket unit"
+testing "EMFILE: the connection is taken off the backlog and closed" \
+	"timeout 10 socat -t 5 - TCP4:127.0.0.1:7080 </dev/null | wc -c" "0\n" "" ""
+check "EMFILE: ... and that is logged" logged "out of file descriptors: a connection was dropped"
+check "EMFILE: socketd is alive and keeps shedding" bash -c "timeout 10 socat -t 5 - TCP4:127.0.0.1:7080 </dev/null; kill -0 $SD_PID"
+stop_socketd
+
+# --- readiness through NOTIFY_SOCKET
+cat > "$T/notify.py" <<'PY'
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(sys.argv[1])
+s.settimeout(10)
+print(s.recv(512).decode())
+PY
+/usr/bin/python3 "$T/notify.py" "$T/notify" > "$T/notified" &
+np=$!
+wait_for 50 test -S "$T/notify"
+NOTIFY_SOCKET="$T/notify" "$GATEBOX" socketd -f -u "$U" 2>>"$T/log" &
+SD_PID=$!
+track_pid $SD_PID
+wait "$np"
+testing "NOTIFY_SOCKET gets READY=1 once every socket is bound" "cat $T/notified" "READY=1\n" "" ""
+stop_socketd
+testing "SIGTERM stops socketd cleanly" "grep -c 'socketd: Stopping.' $T/log | awk '{print (\$1 > 0)}'" "1\n" "" ""
