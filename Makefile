@@ -180,7 +180,10 @@ install: all
 	$(Q)install -m 0755 $(O)/gatebox $(DESTDIR)$(BINDIR)/gatebox
 	$(Q)while read -r n; do ln -sfn gatebox $(DESTDIR)$(BINDIR)/$$n; done < $(O)/gatebox.links
 	$(Q)if [ "$(INSTALL_EXAMPLES)" = 1 ] && [ -d configs/examples/units ]; then \
-	  install -d $(DESTDIR)/etc/gatebox/units && cp -R configs/examples/units/. $(DESTDIR)/etc/gatebox/units/; fi
+	  install -d $(DESTDIR)/etc/gatebox/units $(DESTDIR)/etc/gatebox/examples && \
+	  cp -R configs/examples/units/. $(DESTDIR)/etc/gatebox/units/ && \
+	  install -m 0755 configs/examples/hello-listenfds.py $(DESTDIR)/etc/gatebox/examples/ && \
+	  install -m 0644 configs/examples/hosts.allow configs/examples/hosts.deny $(DESTDIR)/etc/gatebox/examples/; fi
 	@echo "installed $(DESTDIR)$(BINDIR)/gatebox and $$(wc -l < $(O)/gatebox.links) applet links"
 
 # --- size reports
