@@ -124,6 +124,19 @@ testing "TCPWrap: an edited hosts.allow takes effect at once" \
 	"timeout 10 socat -t 5 - TCP6:[::1]:7040 </dev/null" "served\n" "" ""
 stop_socketd
 
+# --- a real inetd-style server: BusyBox httpd in inetd mode (-i), one per connection
+mkdir -p "$T/www"
+echo "served by busybox httpd under socketd" > "$T/www/index.html"
+chmod -R a+rX "$T/www"
+unit httpd.socket '[Socket]\nListenStream=127.0.0.1:7090\nAccept=yes\n' enable
+unit httpd@.service '[Service]\nExecStart=/bin/busybox httpd -i -h '"$T"'/www\nStandardInput=socket\n'
+start_socketd
+testing "Accept=yes with a real inetd-style server (busybox httpd -i)" \
+	"printf 'GET /index.html HTTP/1.0\\r\\n\\r\\n' | timeout 10 socat -t 5 - TCP4:127.0.0.1:7090 | tail -1" \
+	"served by busybox httpd under socketd\n" "" ""
+stop_socketd
+rm -f "$U/sockets.target.wants/httpd.socket"
+
 # --- a flood under MaxConnections: all served, nothing leaks
 unit flood.socket '[Socket]\nListenStream=127.0.0.1:7050\nAccept=yes\nMaxConnections=16\nBacklog=4096\nTriggerLimitBurst=0\n' enable
 unit flood@.service '[Service]\nExecStart=/bin/echo ok\nStandardInput=socket\n'
