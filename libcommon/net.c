@@ -102,6 +102,19 @@ unsigned net_port(const struct sockaddr *sa)
 	return 0;
 }
 
+bool net_same_host(const struct sockaddr *a, const struct sockaddr *b)
+{
+	if (a->sa_family != b->sa_family)
+		return false;
+	if (a->sa_family == AF_INET)
+		return memcmp(&((const struct sockaddr_in *)(const void *)a)->sin_addr,
+			      &((const struct sockaddr_in *)(const void *)b)->sin_addr, 4) == 0;
+	if (a->sa_family == AF_INET6)
+		return memcmp(&((const struct sockaddr_in6 *)(const void *)a)->sin6_addr,
+			      &((const struct sockaddr_in6 *)(const void *)b)->sin6_addr, 16) == 0;
+	return false;
+}
+
 void net_format_host(const struct sockaddr *sa, socklen_t len, char *out, size_t size)
 {
 	(void)len;

@@ -21,6 +21,8 @@ void net_format(const struct sockaddr *sa, socklen_t len, char *out, size_t size
 /* The address alone, for REMOTE_ADDR ("::ffff:1.2.3.4" shown as "1.2.3.4"). */
 void net_format_host(const struct sockaddr *sa, socklen_t len, char *out, size_t size);
 unsigned net_port(const struct sockaddr *sa);
+/* Same IPv4 or IPv6 host address (ports and scopes ignored); false for other families. */
+bool net_same_host(const struct sockaddr *a, const struct sockaddr *b);
 
 struct net_listen_opts {
 	int type; /* SOCK_STREAM, SOCK_DGRAM, SOCK_SEQPACKET */

@@ -3,6 +3,7 @@
  * the double-reverse check that turns a lying name into "paranoid"), the ident user only
  * for user@host patterns, rfc931 and %u. */
 #include "common.h"
+#include "net.h"
 #include "rules.h"
 
 #include <arpa/inet.h>
@@ -126,19 +127,6 @@ static void unmapped(const struct rules_host *h, struct sockaddr_storage *out, s
 	}
 }
 
-static bool same_addr(const struct sockaddr *a, const struct sockaddr *b)
-{
-	if (a->sa_family != b->sa_family)
-		return false;
-	if (a->sa_family == AF_INET)
-		return memcmp(&((const struct sockaddr_in *)(const void *)a)->sin_addr,
-			      &((const struct sockaddr_in *)(const void *)b)->sin_addr, 4) == 0;
-	if (a->sa_family == AF_INET6)
-		return memcmp(&((const struct sockaddr_in6 *)(const void *)a)->sin6_addr,
-			      &((const struct sockaddr_in6 *)(const void *)b)->sin6_addr, 16) == 0;
-	return false;
-}
-
 /* Reverse lookup, then forward: the name must come back to this address, or it's paranoid. */
 static void lookup_name(struct rules_host *h)
 {
@@ -180,7 +168,7 @@ static void lookup_name(struct rules_host *h)
 		return;
 	}
 	for (ai = res; ai; ai = ai->ai_next) {
-		if (same_addr(ai->ai_addr, (struct sockaddr *)&ss)) {
+		if (net_same_host(ai->ai_addr, (struct sockaddr *)&ss)) {
 			freeaddrinfo(res);
 			copy_sanitized(h->name, name);
 			return;

@@ -94,19 +94,6 @@ static void add_child(struct sd_state *st, pid_t pid, struct sd_socket *s,
 		memcpy(&c->peer, peer, plen);
 }
 
-static bool same_source(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
-{
-	if (a->ss_family != b->ss_family)
-		return false;
-	if (a->ss_family == AF_INET)
-		return memcmp(&((const struct sockaddr_in *)(const void *)a)->sin_addr,
-			      &((const struct sockaddr_in *)(const void *)b)->sin_addr, 4) == 0;
-	if (a->ss_family == AF_INET6)
-		return memcmp(&((const struct sockaddr_in6 *)(const void *)a)->sin6_addr,
-			      &((const struct sockaddr_in6 *)(const void *)b)->sin6_addr, 16) == 0;
-	return false;
-}
-
 /* TriggerLimitBurst= activations within TriggerLimitIntervalSec=: over it, the socket pauses
  * until the interval ends (logged), then recovers by itself. */
 static bool trigger_limited(struct sd_socket *s)
@@ -350,7 +337,9 @@ static void accept_one(struct sd_state *st, struct sd_socket *s, struct sd_liste
 		unsigned same = 0;
 
 		for (size_t i = 0; i < st->nchildren; i++)
-			if (st->children[i].sock == s && same_source(&st->children[i].peer, &peer))
+			if (st->children[i].sock == s &&
+			    net_same_host((struct sockaddr *)&st->children[i].peer,
+					  (struct sockaddr *)&peer))
 				same++;
 		if (same >= s->max_per_source) {
 			net_format_host((struct sockaddr *)&peer, plen, host, sizeof(host));

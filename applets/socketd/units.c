@@ -138,6 +138,21 @@ static bool parse_uint(const char *v, unsigned long max, unsigned long *out)
 	return opt_ulong(v, 10, 0, max, out) == 0;
 }
 
+/* An unsigned Key= of [Socket] within [min, max] into *out; an error when it is not. */
+static void uint_key(struct loader *ld, const struct unit_file *u, const char *key,
+		     unsigned long min, unsigned long max, unsigned *out)
+{
+	const struct unit_entry *e = unit_get(u, "Socket", key);
+	unsigned long v;
+
+	if (!e || !*e->value)
+		return;
+	if (opt_ulong(e->value, 10, min, max, &v) < 0)
+		bad(ld, e, NULL);
+	else
+		*out = (unsigned)v;
+}
+
 static bool parse_mode(const char *v, int *out)
 {
 	unsigned long m;
@@ -516,22 +531,8 @@ static struct sd_socket *load_socket(const char *dir, const char *name, struct l
 	if ((e = unit_get(&u, "Socket", "SocketGroup")) && *e->value &&
 	    !lookup_group(e->value, &o.gid))
 		bad(ld, e, "no such group");
-	if ((e = unit_get(&u, "Socket", "MaxConnections")) && *e->value) {
-		unsigned long v;
-
-		if (!parse_uint(e->value, 65536, &v) || v == 0)
-			bad(ld, e, NULL);
-		else
-			s->max_conn = (unsigned)v;
-	}
-	if ((e = unit_get(&u, "Socket", "MaxConnectionsPerSource")) && *e->value) {
-		unsigned long v;
-
-		if (!parse_uint(e->value, 65536, &v))
-			bad(ld, e, NULL);
-		else
-			s->max_per_source = (unsigned)v;
-	}
+	uint_key(ld, &u, "MaxConnections", 1, 65536, &s->max_conn);
+	uint_key(ld, &u, "MaxConnectionsPerSource", 0, 65536, &s->max_per_source);
 	if ((e = unit_get(&u, "Socket", "TriggerLimitIntervalSec")) && *e->value) {
 		long long us = unit_timespan_us(e->value);
 
@@ -540,14 +541,7 @@ static struct sd_socket *load_socket(const char *dir, const char *name, struct l
 		else
 			s->trigger_interval_us = us;
 	}
-	if ((e = unit_get(&u, "Socket", "TriggerLimitBurst")) && *e->value) {
-		unsigned long v;
-
-		if (!parse_uint(e->value, 0x7fffffff, &v))
-			bad(ld, e, NULL);
-		else
-			s->trigger_burst = (unsigned)v;
-	}
+	uint_key(ld, &u, "TriggerLimitBurst", 0, 0x7fffffff, &s->trigger_burst);
 	fdname = name;
 	if ((e = unit_get(&u, "Socket", "FileDescriptorName")) && *e->value) {
 		if (strchr(e->value, ':') || strlen(e->value) > 255)
