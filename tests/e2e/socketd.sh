@@ -130,12 +130,23 @@ echo "served by busybox httpd under socketd" > "$T/www/index.html"
 chmod -R a+rX "$T/www"
 unit httpd.socket '[Socket]\nListenStream=127.0.0.1:7090\nAccept=yes\n' enable
 unit httpd@.service '[Service]\nExecStart=/bin/busybox httpd -i -h '"$T"'/www\nStandardInput=socket\n'
+mkdir -p "$T/bin"
+ln -sf "$GATEBOX" "$T/bin/tcpd"
+unit tcpd.socket '[Socket]\nListenStream=127.0.0.1:7091\nAccept=yes\n' enable
+unit tcpd@.service '[Service]\nExecStart='"$T"'/bin/tcpd /bin/echo served through tcpd\nStandardInput=socket\nEnvironment=GATEBOX_HOSTS_ALLOW='"$T"'/allow2 GATEBOX_HOSTS_DENY='"$T"'/deny2\n'
+printf 'echo : 127.0.0.1\n' > "$T/allow2"
+printf 'ALL : ALL\n' > "$T/deny2"
 start_socketd
+testing "tcpd under socketd (ExecStart=tcpd DAEMON): allowed" \
+	"timeout 10 socat -t 5 - TCP4:127.0.0.1:7091 </dev/null" "served through tcpd\n" "" ""
+printf 'echo : 10.0.0.1\n' > "$T/allow2"
+testing "tcpd under socketd: denied, nothing served" \
+	"timeout 15 socat -t 10 - TCP4:127.0.0.1:7091 </dev/null | wc -c" "0\n" "" ""
 testing "Accept=yes with a real inetd-style server (busybox httpd -i)" \
 	"printf 'GET /index.html HTTP/1.0\\r\\n\\r\\n' | timeout 10 socat -t 5 - TCP4:127.0.0.1:7090 | tail -1" \
 	"served by busybox httpd under socketd\n" "" ""
 stop_socketd
-rm -f "$U/sockets.target.wants/httpd.socket"
+rm -f "$U/sockets.target.wants/httpd.socket" "$U/sockets.target.wants/tcpd.socket"
 
 # --- a flood under MaxConnections: all served, nothing leaks
 unit flood.socket '[Socket]\nListenStream=127.0.0.1:7050\nAccept=yes\nMaxConnections=16\nBacklog=4096\nTriggerLimitBurst=0\n' enable
