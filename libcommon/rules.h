@@ -144,6 +144,8 @@ enum rules_opt_result {
 	RULES_OPT_FATAL, /* an expansion overflowed */
 };
 enum rules_opt_result rules_options_run(struct rules_request *rq, char *options);
+/* /bin/sh -c CMD with stdio on /dev/null; its wait status, or -1. */
+int rules_shell_cmd(struct rules_request *rq, const char *cmd);
 
 /* %-expansion with tcp_wrappers' sanitiser: -1 (E2BIG) when out would overflow. */
 int rules_expand(struct rules_request *rq, const char *in, char *out, size_t size);

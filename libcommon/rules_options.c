@@ -45,7 +45,7 @@ static bool parse_int(const char *s, int base, long *out)
 }
 
 /* /bin/sh -c CMD with stdio on /dev/null and SIGHUP ignored; returns its wait status. */
-static int shell_cmd(struct rules_request *rq, const char *cmd)
+int rules_shell_cmd(struct rules_request *rq, const char *cmd)
 {
 	pid_t pid = fork();
 	int status = 0;
@@ -91,7 +91,7 @@ static void opt_deny(struct opt_state *st, char *value)
 static void opt_spawn(struct opt_state *st, char *value)
 {
 	if (!st->rq->dry_run)
-		shell_cmd(st->rq, value);
+		rules_shell_cmd(st->rq, value);
 }
 
 static void opt_aclexec(struct opt_state *st, char *value)
@@ -100,7 +100,7 @@ static void opt_aclexec(struct opt_state *st, char *value)
 
 	if (st->rq->dry_run)
 		return;
-	status = shell_cmd(st->rq, value);
+	status = rules_shell_cmd(st->rq, value);
 	if (status != 0) {
 		char msg[64];
 

@@ -118,6 +118,21 @@ static int decide(struct rules_request *rq, const char *path, int line, char *op
 	res->granted = allow_table;
 	if (!opts)
 		return RULES_YES;
+	if (!ENABLE_RULES_OPTIONS) {
+		/* the original language: the third field is a shell command, run after a match */
+		char cmd[RULES_EXPAND_MAX];
+
+		if (rules_expand(rq, opts, cmd, sizeof(cmd)) < 0) {
+			res->granted = false;
+			res->fatal = true;
+			return RULES_YES;
+		}
+		if (rq->dry_run)
+			rules_trace(rq, "command: %s", str_trim(cmd));
+		else
+			rules_shell_cmd(rq, cmd);
+		return RULES_YES;
+	}
 	switch (rules_options_run(rq, opts)) {
 	case RULES_OPT_ALLOW:
 		res->granted = true;

@@ -19,13 +19,25 @@ is_static() { # no PT_INTERP, no dynamic section: nothing for a loader to do
 	readelf -dW "$1" 2>&1 | grep -q 'There is no dynamic section'
 }
 
-printf 'CONFIG_TESTING=y\nCONFIG_GBTEST=y\n' > "$T/one.fragment"
+printf 'CONFIG_TCPDMATCH=y\n' > "$T/one.fragment"
 if KCONFIG_ALLCONFIG="$T/one.fragment" build "$T/allno" allnoconfig; then
-	testing "allnoconfig + one applet lists only that applet" "'$T/allno/gatebox' --list" "gbtest\n" "" ""
-	testing "allnoconfig has no IPv6 and no TLS" \
-		"grep -E '^CONFIG_(IPV6|TLS)=' '$T/allno/.config' | wc -l" "0\n" "" ""
+	testing "allnoconfig + one applet lists only that applet" "'$T/allno/gatebox' --list" "tcpdmatch\n" "" ""
+	testing "allnoconfig has no IPv6, no TLS and no options language" \
+		"grep -E '^CONFIG_(IPV6|TLS|RULES_OPTIONS)=' '$T/allno/.config' | wc -l" "0\n" "" ""
+	printf 'sshd : ALL : echo %%d from %%a\n' > "$T/allno/hosts.allow"
+	testing "without the options language the third field is a shell command" \
+		"cd '$T/allno' && ./gatebox tcpdmatch -d sshd 10.0.0.1 | tail -2" \
+		"command: echo sshd from 10.0.0.1\naccess:   granted\n" "" ""
+	testing "allnoconfig + tcpdmatch is small" "[ \$(wc -c < '$T/allno/gatebox') -lt 120000 ] && echo small" "small\n" "" ""
 else
 	fail "allnoconfig + one applet builds" "$(tail -20 "$T/allno.log")"
+fi
+if build "$T/bloat" tiny_defconfig && make -s NO_DEPS=1 O="$T/bloat" baseline >/dev/null 2>&1; then
+	testing "make bloatcheck against the baseline reports the per-symbol delta" \
+		"cd '$TOP' && make -s NO_DEPS=1 O='$T/bloat' bloatcheck | head -1" \
+		"add/remove: 0/0 grow/shrink: 0/0 up/down: 0/0 (+0)\n" "" ""
+else
+	fail "make baseline" "$(tail -20 "$T/bloat.log")"
 fi
 
 if build "$T/tiny" tiny_defconfig && build "$T/full" full_defconfig; then
