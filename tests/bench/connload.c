@@ -4,7 +4,9 @@
  * A benchmark tool: it asserts nothing. Bounded: N connections, a 5 s timeout on each
  * connect and read, and no new connection after MAXSEC seconds (default 60).
  *   connload PORT N C [MAXSEC] */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>

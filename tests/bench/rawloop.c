@@ -3,7 +3,9 @@
  * its copy, reaps what has exited, loops. No limits, no environment, no logging.
  *   rawloop posix_spawn|vfork|fork PORT PROGRAM
  * Built static (musl-gcc -Os). Runs until killed. */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -15,7 +17,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static char *const envp[] = {"PATH=/usr/bin:/bin", NULL};
+static char path_env[] = "PATH=/usr/bin:/bin";
+static char *const envp[] = {path_env, NULL};
 static int mode; /* file scope: untouched by the vfork child, so not clobbered */
 
 int main(int argc, char **argv)
