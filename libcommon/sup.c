@@ -21,6 +21,7 @@ void sup_spawn_init(struct sup_spawn *s)
 	s->umask = -1;
 	s->nice = SUP_NICE_KEEP;
 	s->nofile = -1;
+	s->reset_signals = ~0UL & ~(1UL << SIGKILL) & ~(1UL << SIGSTOP) & ~1UL;
 }
 
 static _Noreturn void child_fail(struct sup_spawn *s, int step)
@@ -50,7 +51,7 @@ static void child(struct sup_spawn *s)
 
 	/* signals: the defaults, nothing blocked (socketd blocks what its signalfd reads) */
 	for (int sig = 1; sig < 32; sig++)
-		if (sig != SIGKILL && sig != SIGSTOP)
+		if ((s->reset_signals >> sig) & 1 && sig != SIGKILL && sig != SIGSTOP)
 			signal(sig, SIG_DFL);
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);

@@ -37,6 +37,10 @@ struct sup_spawn {
 	int nice; /* NICE_KEEP: keep */
 	long nofile; /* RLIMIT_NOFILE, -1: keep */
 	bool setsid; /* its own session and process group (KillMode= stands on it) */
+	/* signals whose disposition the child resets to the default (bit n: signal n); all by
+	 * default, a caller that knows which ones it changed names only those (fewer syscalls
+	 * while the parent waits) */
+	unsigned long reset_signals;
 	/* when set, a "LISTEN_PID=" string in envp with room for the digits: the child writes
 	 * its own pid there, as sd_listen_fds() checks it */
 	char *listen_pid;

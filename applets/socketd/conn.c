@@ -5,6 +5,7 @@
 #include "socketd.h"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <netinet/in.h>
 #include <sys/un.h>
 #include <time.h>
@@ -282,6 +283,8 @@ static pid_t start(struct sd_state *st, struct sd_socket *s, int conn,
 	sp.nice = svc->nice;
 	sp.nofile = svc->nofile;
 	sp.setsid = true;
+	sp.reset_signals =
+		1UL << SIGPIPE; /* socketd installs no handler, it only ignores SIGPIPE */
 	pid = sup_spawn(&sp);
 	if (pid < 0) {
 		if (sp.failed_step)
@@ -315,7 +318,8 @@ static void shed(struct sd_state *st, int lfd)
 	log_msg(LOG_ERR, "out of file descriptors: a connection was dropped");
 }
 
-static void accept_one(struct sd_state *st, struct sd_socket *s, struct sd_listener *l)
+/* One connection off the backlog: false when there was none (or no fd for it). */
+static bool accept_one(struct sd_state *st, struct sd_socket *s, struct sd_listener *l)
 {
 	struct sockaddr_storage peer;
 	socklen_t plen = sizeof(peer);
@@ -330,7 +334,7 @@ static void accept_one(struct sd_state *st, struct sd_socket *s, struct sd_liste
 	if (fd < 0) {
 		if (errno == EMFILE || errno == ENFILE)
 			shed(st, l->fd);
-		return;
+		return false;
 	}
 	s->accepted++;
 	if (s->max_per_source && (peer.ss_family == AF_INET || peer.ss_family == AF_INET6)) {
@@ -348,13 +352,13 @@ static void accept_one(struct sd_state *st, struct sd_socket *s, struct sd_liste
 				s->name, same, host);
 			s->refused++;
 			close(fd);
-			return;
+			return true;
 		}
 	}
 	if (s->tcpwrap && !tcpwrap_allows(st, s, fd, &peer, plen)) {
 		s->refused++;
 		close(fd);
-		return;
+		return true;
 	}
 	/* the instance name systemd would give it: prefix@N-local:port-remote:port.service */
 	if (!unit_name_parse(s->svc.name, prefix, sizeof(prefix), NULL, 0, &suffix))
@@ -384,6 +388,7 @@ static void accept_one(struct sd_state *st, struct sd_socket *s, struct sd_liste
 		add_child(st, pid, s, &peer, plen);
 		s->active++;
 	}
+	return true;
 }
 
 void sd_activate(struct sd_state *st, struct sd_socket *s, size_t i)
@@ -391,7 +396,10 @@ void sd_activate(struct sd_state *st, struct sd_socket *s, size_t i)
 	if (trigger_limited(s))
 		return;
 	if (s->accept && s->l[i].opts.type != SOCK_DGRAM) {
-		accept_one(st, s, &s->l[i]);
+		/* a few per wake-up: under load the backlog holds more than one */
+		for (int n = 0; accept_one(st, s, &s->l[i]) && ++n < 8;)
+			if (s->active >= s->max_conn || trigger_limited(s))
+				break;
 		return;
 	}
 	/* Accept=no (or a datagram socket): the service gets every listener */
