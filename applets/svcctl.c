@@ -307,7 +307,8 @@ int svcctl_main(int argc, char **argv)
 	}
 	if (!verb) {
 		free(units);
-		applet_usage_exit(1);
+		applet_usage(stderr);
+		return 1;
 	}
 	if (strcmp(verb, "enable") == 0 || strcmp(verb, "disable") == 0) {
 		if (!nunits) {
