@@ -18,6 +18,7 @@
 //config:	depends on SOCKETD
 #include "common.h"
 #include "applet.h"
+#include "ctl.h"
 #include "install.h"
 #include "unit.h"
 
@@ -41,31 +42,34 @@ static void report(void *ctx, bool created, const char *link, const char *target
 		fprintf(stderr, "Removed \"%s\".\n", link);
 }
 
-/* The verbs that need socketd: until it answers on its control socket, they fail as
- * systemctl does without its manager (exit 1, a clear message). */
-static int manager_verb(const char *verb)
+/* The verbs that need socketd go to its control socket; without it they fail as systemctl
+ * does without its manager (exit 1, a clear message). */
+static int manager_call(int n, char **args, const char *verb)
 {
-	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
-	struct sockaddr_un su = {.sun_family = AF_UNIX};
-	int fd, e;
+	char path[108], request[CTL_REQUEST_MAX];
+	int rc;
 
-	if (str_printf(path, sizeof(path), "%s/socketd.ctl", paths_get(PATHS_RUN_DIR)) < 0)
+	if (str_printf(path, sizeof(path), "%s/%s", paths_get(PATHS_RUN_DIR), CTL_SOCKET_NAME) < 0)
 		die(1, "%s: run directory path too long", verb);
-	memcpy(su.sun_path, path, strlen(path) + 1);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd >= 0 && connect(fd, (struct sockaddr *)&su, sizeof(su)) == 0) {
-		close(fd);
-		fprintf(stderr,
-			"Failed to %s: socketd at %s does not speak the control protocol yet\n",
-			verb, path);
+	str_copy(request, sizeof(request), verb);
+	for (int i = 0; i < n; i++) {
+		char name[UNIT_NAME_MAX];
+
+		install_unit_name(args[i], name, sizeof(name));
+		if (str_append(request, sizeof(request), " ") < 0 ||
+		    str_append(request, sizeof(request), name) < 0) {
+			fprintf(stderr, "Too many arguments.\n");
+			return 1;
+		}
+	}
+	fflush(stdout);
+	rc = ctl_call(path, request, 1, 2);
+	if (rc < 0) {
+		fprintf(stderr, "Failed to connect to socketd at %s: %s\n", path, strerror(errno));
+		fprintf(stderr, "(socketd is not running, or cannot be reached: can't operate)\n");
 		return 1;
 	}
-	e = errno;
-	if (fd >= 0)
-		close(fd);
-	fprintf(stderr, "Failed to connect to socketd at %s: %s\n", path, strerror(e));
-	fprintf(stderr, "(socketd is not running, or cannot be reached: can't operate)\n");
-	return 1;
+	return rc;
 }
 
 static int verb_enable(int n, char **units, bool enable)
@@ -109,7 +113,7 @@ static int verb_enable(int n, char **units, bool enable)
 		}
 	}
 	if (rc == 0 && g.now)
-		return manager_verb(enable ? "start" : "stop");
+		return manager_call(n, units, enable ? "start" : "stop");
 	return rc;
 }
 
@@ -332,7 +336,7 @@ int svcctl_main(int argc, char **argv)
 		rc = -1;
 		for (const char *const *m = manager_verbs; *m; m++)
 			if (strcmp(*m, verb) == 0)
-				rc = manager_verb(verb);
+				rc = manager_call(nunits, units, verb);
 		if (rc < 0) {
 			fprintf(stderr, "Unknown command verb %s.\n", verb);
 			rc = 1;

@@ -25,7 +25,10 @@
 #include <sys/signalfd.h>
 #include <sys/un.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
+
+long long realtime_now_us(void);
 
 static bool same_listener(const struct sd_listener *a, const struct sd_listener *b)
 {
@@ -39,7 +42,7 @@ static bool same_listener(const struct sd_listener *a, const struct sd_listener 
 }
 
 /* Bind what is new; take over the fd of an unchanged listener from the old set. */
-static int bind_all(struct sd_socket **socks, size_t n, struct sd_socket **old, size_t nold)
+int sd_bind_all(struct sd_socket **socks, size_t n, struct sd_socket **old, size_t nold)
 {
 	int errors = 0;
 
@@ -69,7 +72,7 @@ static int bind_all(struct sd_socket **socks, size_t n, struct sd_socket **old, 
 	return errors;
 }
 
-static void close_socket(struct sd_socket *s)
+void sd_close_socket(struct sd_socket *s)
 {
 	for (size_t i = 0; i < s->nl; i++) {
 		struct sd_listener *l = &s->l[i];
@@ -123,7 +126,7 @@ static void reap(struct sd_state *st)
 }
 
 /* SIGHUP: read the units again. A unit that fails to load keeps running as it was. */
-static void reload(struct sd_state *st)
+void sd_reload(struct sd_state *st)
 {
 	struct sd_socket **fresh;
 	size_t nfresh, nkeep = 0;
@@ -139,15 +142,17 @@ static void reload(struct sd_state *st)
 		for (size_t j = 0; j < nfresh; j++)
 			if (strcmp(fresh[j]->name, st->socks[i]->name) == 0)
 				present = true;
-		if (!present && sd_unit_enabled(st->unit_dir, st->socks[i]->name)) {
+		if (!present &&
+		    (st->socks[i]->manual || sd_unit_enabled(st->unit_dir, st->socks[i]->name))) {
 			log_msg(LOG_WARNING, "%s: keeps running with its previous configuration",
 				st->socks[i]->name);
 			keep[nkeep++] = st->socks[i];
 			st->socks[i] = NULL;
 		}
 	}
-	bind_all(fresh, nfresh, st->socks, st->nsocks);
+	sd_bind_all(fresh, nfresh, st->socks, st->nsocks);
 	for (size_t i = 0; i < nfresh; i++) {
+		fresh[i]->active_since = realtime_now_us();
 		/* carry the counters and the running service over */
 		for (size_t j = 0; j < st->nsocks; j++)
 			if (st->socks[j] && strcmp(st->socks[j]->name, fresh[i]->name) == 0) {
@@ -156,6 +161,8 @@ static void reload(struct sd_state *st)
 				fresh[i]->instances = st->socks[j]->instances;
 				fresh[i]->active = st->socks[j]->active;
 				fresh[i]->main_pid = st->socks[j]->main_pid;
+				fresh[i]->active_since = st->socks[j]->active_since;
+				fresh[i]->manual = st->socks[j]->manual;
 				for (size_t c = 0; c < st->nchildren; c++)
 					if (st->children[c].sock == st->socks[j])
 						st->children[c].sock = fresh[i];
@@ -168,13 +175,21 @@ static void reload(struct sd_state *st)
 		for (size_t c = 0; c < st->nchildren; c++)
 			if (st->children[c].sock == st->socks[i])
 				st->children[c].sock = NULL;
-		close_socket(st->socks[i]);
+		sd_close_socket(st->socks[i]);
 		sd_free_socket(st->socks[i]);
 	}
 	free(st->socks);
 	free(fresh);
 	st->socks = keep;
 	st->nsocks = nkeep;
+}
+
+long long realtime_now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
 static void notify_ready(int ready_fd)
@@ -224,18 +239,22 @@ static int run(struct sd_state *st, int ready_fd)
 	sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
 	if (sfd < 0)
 		die_errno(EXIT_SYSCALL, "signalfd");
-	if (bind_all(st->socks, st->nsocks, NULL, 0))
+	if (sd_bind_all(st->socks, st->nsocks, NULL, 0))
 		log_msg(LOG_ERR, "some sockets could not be bound; the others are served");
 	st->reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	for (size_t i = 0; i < st->nsocks; i++)
+		st->socks[i]->active_since = realtime_now_us();
+	sd_ctl_open(st);
 	notify_ready(ready_fd);
 	log_msg(LOG_INFO, "listening: %zu socket unit%s", st->nsocks, st->nsocks == 1 ? "" : "s");
 	for (;;) {
-		size_t n = 1, total = 0;
-		long long now = sd_now_us(), wake = -1;
+		size_t n = 1, total = 0, first_listener, nctl;
+		long long now = sd_now_us(), wake = -1, ctl_wake;
 		int timeout;
 
 		for (size_t i = 0; i < st->nsocks; i++)
 			total += st->socks[i]->nl;
+		total += 1 + SD_MAX_CLIENTS; /* the control socket and its clients */
 		if (!pfd || !map || total + 1 > cap) {
 			cap = total + 1;
 			pfd = xrealloc(pfd, cap * sizeof(*pfd));
@@ -243,6 +262,8 @@ static int run(struct sd_state *st, int ready_fd)
 		}
 		pfd[0].fd = sfd;
 		pfd[0].events = POLLIN;
+		nctl = sd_ctl_poll_fds(st, pfd + 1, cap - 1);
+		n = first_listener = 1 + nctl;
 		for (size_t i = 0; i < st->nsocks; i++) {
 			struct sd_socket *s = st->socks[i];
 
@@ -270,7 +291,10 @@ static int run(struct sd_state *st, int ready_fd)
 				n++;
 			}
 		}
-		timeout = wake < 0 ? -1 : (int)((wake - now) / 1000 + 1);
+		ctl_wake = sd_ctl_next_deadline(st);
+		if (ctl_wake >= 0 && (wake < 0 || ctl_wake < wake))
+			wake = ctl_wake;
+		timeout = wake < 0 ? -1 : wake <= now ? 0 : (int)((wake - now) / 1000 + 1);
 		if (poll(pfd, n, timeout) < 0) {
 			if (errno == EINTR)
 				continue;
@@ -292,7 +316,7 @@ static int run(struct sd_state *st, int ready_fd)
 			if (stop) {
 				log_msg(LOG_INFO, "Stopping.");
 				for (size_t i = 0; i < st->nsocks; i++) {
-					close_socket(st->socks[i]);
+					sd_close_socket(st->socks[i]);
 					sd_free_socket(st->socks[i]);
 				}
 				free(st->socks);
@@ -302,16 +326,27 @@ static int run(struct sd_state *st, int ready_fd)
 				if (st->rules_loaded)
 					rules_cache_free(&st->rules);
 				close(sfd);
+				if (st->ctl_fd >= 0) {
+					close(st->ctl_fd);
+					unlink(st->ctl_path);
+				}
+				for (int c = 0; c < SD_MAX_CLIENTS; c++)
+					if (st->clients[c].fd >= 0) {
+						close(st->clients[c].fd);
+						free(st->clients[c].out);
+					}
 				return 0;
 			}
 			if (hup) {
-				reload(st);
+				sd_reload(st);
 				continue; /* the listener table changed */
 			}
 		}
-		for (size_t k = 1; k < n; k++)
+		for (size_t k = first_listener; k < n; k++)
 			if (pfd[k].revents & (POLLIN | POLLERR | POLLHUP))
 				sd_activate(st, map[k].s, map[k].i);
+		/* last: a control request may start or stop units (the map above is then stale) */
+		sd_ctl_handle(st, pfd + 1, nctl);
 	}
 }
 

@@ -8,6 +8,7 @@
 #include "sup.h"
 #include "unit.h"
 
+#include <poll.h>
 #include <sys/types.h>
 
 #define SD_MAX_LISTEN 16
@@ -43,6 +44,7 @@ struct sd_listener {
 
 struct sd_socket {
 	char name[UNIT_NAME_MAX];
+	char description[128];
 	char path[4096];
 	struct sd_listener l[SD_MAX_LISTEN];
 	size_t nl;
@@ -60,6 +62,8 @@ struct sd_socket {
 	pid_t main_pid; /* the running Accept=no service */
 	long long window_start_us, paused_until_us;
 	unsigned window_count;
+	bool manual; /* started by svcctl start, not by enablement */
+	long long active_since; /* CLOCK_REALTIME, µs */
 };
 
 struct sd_child {
@@ -68,6 +72,18 @@ struct sd_child {
 	struct sockaddr_storage peer;
 	socklen_t peer_len;
 };
+
+struct sd_client {
+	int fd;
+	uid_t uid;
+	char in[4096];
+	size_t inlen;
+	char *out;
+	size_t outlen, outpos;
+	long long deadline_us;
+};
+
+#define SD_MAX_CLIENTS 16
 
 struct sd_state {
 	const char *unit_dir;
@@ -80,12 +96,33 @@ struct sd_state {
 	bool rules_loaded;
 	int reserve_fd; /* closed to accept-and-drop when out of fds */
 	int log_fd; /* where StandardError=journal goes */
+	int ctl_fd; /* the control socket, -1 when it could not be made */
+	char ctl_path[108];
+	struct sd_client clients[SD_MAX_CLIENTS];
+	/* the last start failure of a unit that is not loaded, for status */
+	char failed_name[UNIT_NAME_MAX];
+	char failed_result[32];
+	long long failed_since;
 };
+
+/* socketd.c: bind a unit's listeners (taking fds of an identical old set); errors count. */
+int sd_bind_all(struct sd_socket **socks, size_t n, struct sd_socket **old, size_t nold);
+void sd_close_socket(struct sd_socket *s);
+void sd_reload(struct sd_state *st);
+
+/* ctl.c: the control socket */
+int sd_ctl_open(struct sd_state *st);
+/* add the control fds to pfd (returns the count added), and handle their events */
+size_t sd_ctl_poll_fds(struct sd_state *st, struct pollfd *pfd, size_t max);
+void sd_ctl_handle(struct sd_state *st, const struct pollfd *pfd, size_t n);
+long long sd_ctl_next_deadline(const struct sd_state *st);
 
 /* units.c: load the enabled (or, for -n, all) socket units of dir. Diagnostics are logged
  * with file:line; a unit with an invalid value is not returned. Returns the count of errors. */
 int sd_load_units(const char *dir, bool all, struct sd_socket ***out, size_t *n);
 void sd_free_socket(struct sd_socket *s);
+/* One socket unit by name (enabled or not), for svcctl start; NULL (logged) on errors. */
+struct sd_socket *sd_load_one(const char *dir, const char *name, int *errors);
 /* Is name enabled (a DIR/<target>.wants/<name> entry exists)? */
 bool sd_unit_enabled(const char *dir, const char *name);
 void sd_print_socket(const struct sd_socket *s);

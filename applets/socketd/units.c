@@ -462,6 +462,8 @@ static struct sd_socket *load_socket(const char *dir, const char *name, struct l
 		return NULL;
 	}
 	warn_unknown(&u, "Socket", known_socket);
+	if ((e = unit_get(&u, "Unit", "Description")) && *e->value)
+		str_copy(s->description, sizeof(s->description), e->value);
 	if ((e = unit_get(&u, "Socket", "Accept")) && *e->value) {
 		int b = unit_bool(e->value);
 
@@ -645,6 +647,15 @@ bool sd_unit_enabled(const char *dir, const char *name)
 static int by_name(const void *a, const void *b)
 {
 	return strcmp((*(struct sd_socket *const *)a)->name, (*(struct sd_socket *const *)b)->name);
+}
+
+struct sd_socket *sd_load_one(const char *dir, const char *name, int *errors)
+{
+	struct loader ld = {NULL, 0};
+	struct sd_socket *s = load_socket(dir, name, &ld);
+
+	*errors = ld.errors;
+	return s;
 }
 
 int sd_load_units(const char *dir, bool all, struct sd_socket ***out, size_t *n)

@@ -6,6 +6,7 @@
 . "$(dirname "$0")/lib.sh"
 optional SVCCTL
 if [ -n "$_gb_optional_missing" ]; then skip all "needs$_gb_optional_missing"; exit 0; fi
+ns_enter ":" net # own ports and loopback for the part with socketd
 
 D=/etc/systemd/system
 mkroot() {
@@ -94,3 +95,73 @@ testing "enable --now enables, then needs socketd for the start" \
 	'"$GATEBOX" svcctl disable web.socket >/dev/null 2>&1; "$GATEBOX" svcctl enable --now web.socket 2>&1 | head -1; ls '"$U"'/sockets.target.wants' \
 	"Created symlink $U/sockets.target.wants/web.socket → $U/web.socket.\nweb.socket\n" "" ""
 testing "an unknown verb" '"$GATEBOX" svcctl frobnicate x 2>&1; echo rc=$?' "Unknown command verb frobnicate.\nrc=1\n" "" ""
+
+# --- with socketd: the manager verbs on socket units, over the control socket
+optional SOCKETD SVCCTL
+if [ -z "$_gb_optional_missing" ] && [ "$(id -u)" = 0 ]; then
+	printf '[Unit]\nDescription=Echo (test)\n[Socket]\nListenStream=127.0.0.1:7410\nAccept=yes\n[Install]\nWantedBy=sockets.target\n' > "$U/echo.socket"
+	printf '[Service]\nExecStart=/bin/echo hello\n' > "$U/echo@.service"
+	printf '[Socket]\nListenStream=127.0.0.1:7411\nAccept=yes\n' > "$U/busy.socket"
+	printf '[Service]\nExecStart=/bin/echo busy\n' > "$U/busy@.service"
+	mkdir -p "$T/run"
+	chmod 755 "$T" # nobody must reach the control socket to be told no
+	rm -f "$U"/sockets.target.wants/*
+	"$GATEBOX" socketd -f 2>>"$T/sd.log" &
+	sd=$!
+	track_pid $sd
+	wait_for 50 test -S "$T/run/socketd.ctl"
+	testing "status of a disabled, inactive socket: exit 3" '"$GATEBOX" svcctl status echo.socket; echo rc=$?' \
+		"○ echo.socket - Echo (test)\n     Loaded: loaded ($U/echo.socket; disabled; preset: enabled)\n     Active: inactive (dead)\nrc=3\n" "" ""
+	testing "is-active of an inactive socket: inactive, exit 3" '"$GATEBOX" svcctl is-active echo.socket; echo rc=$?' "inactive\nrc=3\n" "" ""
+	testing "start binds it: exit 0, silent" '"$GATEBOX" svcctl start echo.socket 2>&1; echo rc=$?' "rc=0\n" "" ""
+	testing "is-active: active, exit 0" '"$GATEBOX" svcctl is-active echo.socket; echo rc=$?' "active\nrc=0\n" "" ""
+	testing "the started socket serves" "timeout 10 socat -t 5 - TCP4:127.0.0.1:7410 </dev/null" "hello\n" "" ""
+	testing "status of a socket: Loaded, Active (listening), Listen, Accepted/Connected/Refused" \
+		'"$GATEBOX" svcctl status echo.socket | sed "s/since .*/since TS/"; echo rc=$?' \
+		"● echo.socket - Echo (test)\n     Loaded: loaded ($U/echo.socket; disabled; preset: enabled)\n     Active: active (listening) since TS\n     Listen: 127.0.0.1:7410 (Stream)\n   Accepted: 1; Connected: 0; Refused: 0\nrc=0\n" "" ""
+	testing "list-sockets" '"$GATEBOX" svcctl list-sockets' \
+		"LISTEN         UNIT        ACTIVATES\n127.0.0.1:7410 echo.socket -\n\n1 sockets listed.\nPass --all to see loaded but inactive sockets, too.\n" "" ""
+	if command -v setpriv >/dev/null; then
+		testing "an unprivileged user may read status" \
+			'setpriv --reuid=nobody --regid=nogroup --clear-groups "$GATEBOX" svcctl is-active echo.socket; echo rc=$?' "active\nrc=0\n" "" ""
+		testing "... but not stop: exit 4 (identified by SO_PEERCRED)" \
+			'setpriv --reuid=nobody --regid=nogroup --clear-groups "$GATEBOX" svcctl stop echo.socket 2>&1; echo rc=$?' \
+			"Failed to stop echo.socket: Access denied\nrc=4\n" "" ""
+	else
+		skip "unprivileged status and stop" "setpriv missing"
+	fi
+	# a client that connects and says nothing holds nothing up
+	timeout 8 socat - UNIX-CONNECT:"$T/run/socketd.ctl" </dev/null >/dev/null 2>&1 &
+	slow=$!
+	sleep 0.2
+	testing "a silent client does not stall socketd" '"$GATEBOX" svcctl is-active echo.socket; echo rc=$?' "active\nrc=0\n" "" ""
+	wait "$slow" 2>/dev/null
+	testing "an oversized request gets an error and is closed" \
+		"head -c 6000 /dev/zero | timeout 5 socat -t 3 - UNIX-CONNECT:$T/run/socketd.ctl 2>/dev/null | head -2" \
+		"2 Request too long or malformed.\nX 1\n" "" ""
+	testing "stop closes it; stopping again is silent: exit 0" \
+		'"$GATEBOX" svcctl stop echo.socket; "$GATEBOX" svcctl stop echo.socket; echo rc=$?; "$GATEBOX" svcctl is-active echo.socket' "rc=0\ninactive\n" "" ""
+	socat TCP4-LISTEN:7411,bind=127.0.0.1,reuseaddr,fork SYSTEM:true 2>/dev/null &
+	track_pid $!
+	wait_for 50 bash -c 'exec 3<>/dev/tcp/127.0.0.1/7411' 2>/dev/null
+	testing "start of a socket whose port is taken fails clearly, exit 1, nothing half-started" \
+		'"$GATEBOX" svcctl start busy.socket 2>&1; echo rc=$?; "$GATEBOX" svcctl list-sockets | tail -2 | head -1' \
+		"Job for busy.socket failed because of unavailable resources or another system error.\nSee \"svcctl status busy.socket\" and socketd's log for details.\nrc=1\n0 sockets listed.\n" "" ""
+	testing "... and status says failed (Result: resources), exit 3" \
+		'"$GATEBOX" svcctl status busy.socket | sed -n 3p | sed "s/ since .*//"; "$GATEBOX" svcctl status busy.socket >/dev/null; echo rc=$?' \
+		"     Active: failed (Result: resources)\nrc=3\n" "" ""
+	testing "status of a unit that does not exist: exit 4" '"$GATEBOX" svcctl status nosuch.socket 2>&1; echo rc=$?' \
+		"Unit nosuch.socket could not be found.\nrc=4\n" "" ""
+	"$GATEBOX" svcctl enable echo.socket 2>/dev/null
+	kill "$sd"
+	wait "$sd" 2>/dev/null
+	"$GATEBOX" socketd -f >/dev/null 2>>"$T/sd.log" &
+	sd=$!
+	track_pid $sd
+	wait_for 50 bash -c '"$GATEBOX" svcctl is-active echo.socket >/dev/null 2>&1'
+	testing "svcctl enable, then socketd restarts with it listening" \
+		'"$GATEBOX" svcctl is-active echo.socket' "active\n" "" ""
+	kill "$sd"
+else
+	skip "manager verbs with socketd" "needs root, socketd and svcctl"
+fi

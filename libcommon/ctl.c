@@ -1,0 +1,143 @@
+/* The control protocol (see ctl.h). */
+#include "common.h"
+#include "ctl.h"
+
+#include <poll.h>
+#include <stdarg.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+static int write_all(int fd, const char *p, size_t n)
+{
+	while (n > 0) {
+		ssize_t w = write(fd, p, n);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return -1;
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+int ctl_call(const char *path, const char *request, int out_fd, int err_fd)
+{
+	struct sockaddr_un su = {.sun_family = AF_UNIX};
+	char buf[8192], line[8192];
+	size_t have = 0, rlen = strlen(request);
+	int fd, code = -1;
+
+	if (strlen(path) >= sizeof(su.sun_path) || rlen + 1 > CTL_REQUEST_MAX) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	memcpy(su.sun_path, path, strlen(path) + 1);
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0)
+		return -1;
+	if (connect(fd, (struct sockaddr *)&su, sizeof(su)) < 0 ||
+	    write_all(fd, request, rlen) < 0 || write_all(fd, "\n", 1) < 0) {
+		int e = errno;
+
+		close(fd);
+		errno = e;
+		return -1;
+	}
+	for (;;) {
+		ssize_t n = read(fd, buf, sizeof(buf));
+		char *p = buf, *nl;
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		while (n > 0) {
+			size_t take;
+
+			nl = memchr(p, '\n', (size_t)n);
+			take = nl ? (size_t)(nl - p) + 1 : (size_t)n;
+			if (have + take >= sizeof(line))
+				take = sizeof(line) - 1 - have; /* an overlong line is cut */
+			memcpy(line + have, p, take);
+			have += take;
+			p += take;
+			n -= (ssize_t)take;
+			if (!nl && have < sizeof(line) - 1)
+				break;
+			line[have] = '\0';
+			if (line[0] == 'X' && line[1] == ' ')
+				code = atoi(line + 2);
+			else if ((line[0] == '1' || line[0] == '2') && line[1] == ' ')
+				write_all(line[0] == '1' ? out_fd : err_fd, line + 2, have - 2);
+			have = 0;
+		}
+	}
+	close(fd);
+	if (code < 0)
+		errno = EPROTO;
+	return code;
+}
+
+void ctl_reply_printf(struct ctl_reply *r, int stream, const char *fmt, ...)
+{
+	char text[4096];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	if ((size_t)n >= sizeof(text))
+		n = sizeof(text) - 1;
+	/* one protocol line per text line */
+	for (char *p = text; *p;) {
+		char *nl = strchr(p, '\n');
+		size_t len = nl ? (size_t)(nl - p) : strlen(p);
+
+		if (r->len + len + 4 > r->cap) {
+			size_t ncap = r->cap ? r->cap * 2 : 1024;
+			char *b;
+
+			while (ncap < r->len + len + 4)
+				ncap *= 2;
+			if (!(b = realloc(r->buf, ncap)))
+				return;
+			r->buf = b;
+			r->cap = ncap;
+		}
+		r->buf[r->len++] = stream == 2 ? '2' : '1';
+		r->buf[r->len++] = ' ';
+		memcpy(r->buf + r->len, p, len);
+		r->len += len;
+		r->buf[r->len++] = '\n';
+		p += len + (nl ? 1 : 0);
+	}
+}
+
+int ctl_reply_finish(struct ctl_reply *r)
+{
+	char end[32];
+	size_t n = (size_t)snprintf(end, sizeof(end), "X %d\n", r->code);
+
+	if (r->len + n > r->cap) {
+		char *b = realloc(r->buf, r->len + n);
+
+		if (!b)
+			return -1;
+		r->buf = b;
+		r->cap = r->len + n;
+	}
+	memcpy(r->buf + r->len, end, n);
+	r->len += n;
+	return 0;
+}
+
+void ctl_reply_free(struct ctl_reply *r)
+{
+	free(r->buf);
+	memset(r, 0, sizeof(*r));
+}
