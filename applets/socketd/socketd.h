@@ -19,7 +19,7 @@ enum sd_io { SD_IO_DEFAULT, SD_IO_NULL, SD_IO_SOCKET, SD_IO_INHERIT, SD_IO_JOURN
 
 struct sd_service {
 	char name[UNIT_NAME_MAX]; /* "echo@.service" */
-	char path[4096];
+	char *path;
 	char *exec; /* ExecStart= without its prefixes, specifiers unexpanded */
 	bool ignore_failure; /* the '-' prefix */
 	char *env[SD_MAX_ENV];
@@ -39,14 +39,15 @@ struct sd_listener {
 	struct net_listen_opts opts;
 	char text[160]; /* as written in the unit */
 	const char *kind; /* "Stream", "Datagram", "SequentialPacket" */
-	char fdname[256];
+	const char *fdname; /* the unit's FileDescriptorName= (owned by the socket unit) */
 };
 
 struct sd_socket {
 	char name[UNIT_NAME_MAX];
 	char description[128];
-	char path[4096];
-	struct sd_listener l[SD_MAX_LISTEN];
+	char *path;
+	char *fdname;
+	struct sd_listener *l; /* nl of them (at most SD_MAX_LISTEN) */
 	size_t nl;
 	bool accept;
 	bool remove_on_stop;

@@ -291,7 +291,7 @@ static void load_service(struct loader *ld, const char *dir, struct sd_socket *s
 	svc->nice = SUP_NICE_KEEP;
 	svc->nofile = -1;
 	str_printf(path, sizeof(path), "%s/%s", dir, svc->name);
-	str_copy(svc->path, sizeof(svc->path), path);
+	svc->path = xstrdup(path);
 	ld->file = svc->path;
 	if (unit_load(&u, path, NULL, unit_diag, ld) < 0) {
 		log_msg(LOG_ERR, "%s: Failed to load %s: %s", s->path, svc->name, strerror(errno));
@@ -420,6 +420,7 @@ static void add_listener(struct loader *ld, struct sd_socket *s, const struct un
 		bad(ld, e, "too many listeners");
 		return;
 	}
+	s->l = xrealloc(s->l, (s->nl + 1) * sizeof(*s->l));
 	l = &s->l[s->nl];
 	memset(l, 0, sizeof(*l));
 	l->fd = -1;
@@ -450,7 +451,12 @@ static struct sd_socket *load_socket(const char *dir, const char *name, struct l
 	size_t n;
 
 	str_copy(s->name, sizeof(s->name), name);
-	str_printf(s->path, sizeof(s->path), "%s/%s", dir, name);
+	{
+		char path[4096];
+
+		str_printf(path, sizeof(path), "%s/%s", dir, name);
+		s->path = xstrdup(path);
+	}
 	ld->file = s->path;
 	s->main_pid = 0;
 	s->max_conn = 64;
@@ -458,7 +464,7 @@ static struct sd_socket *load_socket(const char *dir, const char *name, struct l
 	if (unit_load(&u, s->path, NULL, unit_diag, ld) < 0) {
 		log_msg(LOG_ERR, "%s: %s", s->path, strerror(errno));
 		ld->errors++;
-		free(s);
+		sd_free_socket(s);
 		return NULL;
 	}
 	warn_unknown(&u, "Socket", known_socket);
@@ -551,12 +557,13 @@ static struct sd_socket *load_socket(const char *dir, const char *name, struct l
 		else
 			fdname = e->value;
 	}
+	s->fdname = xstrdup(fdname);
 	for (size_t i = 0; i < s->nl; i++) {
 		int type = s->l[i].opts.type;
 
 		s->l[i].opts = o;
 		s->l[i].opts.type = type;
-		str_copy(s->l[i].fdname, sizeof(s->l[i].fdname), fdname);
+		s->l[i].fdname = s->fdname;
 	}
 	if ((e = unit_get(&u, "Socket", "BindToDevice")) && *e->value) {
 		static char devices[16][32]; /* a handful of units name a device */
@@ -619,6 +626,10 @@ void sd_free_socket(struct sd_socket *s)
 		return;
 	free(s->svc.exec);
 	free(s->svc.cwd);
+	free(s->svc.path);
+	free(s->path);
+	free(s->fdname);
+	free(s->l);
 	for (size_t i = 0; i < s->svc.nenv; i++)
 		free(s->svc.env[i]);
 	free(s);
