@@ -66,7 +66,8 @@ int unit_load(struct unit_file *u, const char *path, const char *name, unit_diag
 	      void *ctx)
 {
 	struct builder b = {0};
-	char phys[UNIT_LINE_MAX], logical[UNIT_LINE_MAX];
+	/* on the heap: a daemon's stack keeps its high-water mark resident for good */
+	char *phys = malloc(UNIT_LINE_MAX), *logical = malloc(UNIT_LINE_MAX);
 	size_t section = 0, have = 0;
 	bool in_section = false, cont = false;
 	int lineno = 0, start_line = 0;
@@ -75,12 +76,24 @@ int unit_load(struct unit_file *u, const char *path, const char *name, unit_diag
 	memset(u, 0, sizeof(*u));
 	str_copy(u->path, sizeof(u->path), path);
 	str_copy(u->name, sizeof(u->name), name ? name : str_basename(path));
-	if (!(fp = fopen(path, "re")))
+	if (!phys || !logical) {
+		free(phys);
+		free(logical);
+		errno = ENOMEM;
 		return -1;
+	}
+	if (!(fp = fopen(path, "re"))) {
+		int e = errno;
+
+		free(phys);
+		free(logical);
+		errno = e;
+		return -1;
+	}
 	if (put(&b, "", 0, &section) < 0)
 		goto nomem;
 	for (;;) {
-		bool eof = !fgets(phys, sizeof(phys), fp);
+		bool eof = !fgets(phys, UNIT_LINE_MAX, fp);
 		char *line, *eq;
 		size_t len;
 
@@ -93,7 +106,7 @@ int unit_load(struct unit_file *u, const char *path, const char *name, unit_diag
 				diagf(diag, ctx, path, lineno, true, "%s", "Line too long");
 				u->errors++;
 				/* skip to the end of the overlong line (a chunk may start with NUL) */
-				while (fgets(phys, sizeof(phys), fp)) {
+				while (fgets(phys, UNIT_LINE_MAX, fp)) {
 					size_t n = strlen(phys);
 
 					if (n && phys[n - 1] == '\n')
@@ -109,7 +122,7 @@ int unit_load(struct unit_file *u, const char *path, const char *name, unit_diag
 			if (!cont)
 				start_line = lineno;
 			len = strlen(line);
-			if (have + len + 2 > sizeof(logical)) {
+			if (have + len + 2 > UNIT_LINE_MAX) {
 				diagf(diag, ctx, path, lineno, true, "%s", "Line too long");
 				u->errors++;
 				cont = false;
@@ -184,6 +197,8 @@ int unit_load(struct unit_file *u, const char *path, const char *name, unit_diag
 			break;
 	}
 	fclose(fp);
+	free(phys);
+	free(logical);
 	u->text = b.text;
 	u->n = b.n;
 	if (b.n && !(u->entries = calloc(b.n, sizeof(*u->entries)))) {
@@ -202,6 +217,8 @@ int unit_load(struct unit_file *u, const char *path, const char *name, unit_diag
 	return 0;
 nomem:
 	fclose(fp);
+	free(phys);
+	free(logical);
 	free(b.text);
 	free(b.e);
 	errno = ENOMEM;
