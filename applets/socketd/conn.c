@@ -133,12 +133,11 @@ static const struct rules_hooks wrap_hooks = {wrap_diag, NULL, wrap_banner};
 
 /* The in-process tcpd: true when the connection may go on. */
 static bool tcpwrap_allows(struct sd_state *st, struct sd_socket *s, int fd,
-			   const struct sockaddr_storage *peer, socklen_t plen)
+			   const struct sockaddr_storage *peer, socklen_t plen,
+			   const struct sockaddr_storage *local, socklen_t llen)
 {
 	struct rules_request rq;
 	struct rules_result res;
-	struct sockaddr_storage local;
-	socklen_t llen = sizeof(local);
 	int fdv = fd;
 
 	rules_request_init(&rq, s->wrap_name, &wrap_hooks, &fdv);
@@ -147,8 +146,8 @@ static bool tcpwrap_allows(struct sd_state *st, struct sd_socket *s, int fd,
 	rq.dry_run = true;
 	rq.fd = fd;
 	rules_host_set_sockaddr(&rq.client, (const struct sockaddr *)peer, plen);
-	if (getsockname(fd, (struct sockaddr *)&local, &llen) == 0)
-		rules_host_set_sockaddr(&rq.server, (struct sockaddr *)&local, llen);
+	if (llen)
+		rules_host_set_sockaddr(&rq.server, (const struct sockaddr *)local, llen);
 	if (!st->rules_loaded) {
 		if (rules_cache_init(&st->rules, paths_get(PATHS_HOSTS_ALLOW),
 				     paths_get(PATHS_HOSTS_DENY), &rq) < 0)
@@ -189,7 +188,8 @@ static void fill_stdio(struct sd_state *st, const struct sd_service *svc, int co
 
 /* Start the service (an instance for one connection, or the whole unit). */
 static pid_t start(struct sd_state *st, struct sd_socket *s, int conn,
-		   const struct sockaddr_storage *peer, socklen_t plen, const char *unit_name)
+		   const struct sockaddr_storage *peer, socklen_t plen,
+		   const struct sockaddr_storage *local, socklen_t llen, const char *unit_name)
 {
 	const struct sd_service *svc = &s->svc;
 	char argbuf[UNIT_LINE_MAX], *argv[256], *envp[SD_MAX_ENV + 16];
@@ -219,8 +219,6 @@ static pid_t start(struct sd_state *st, struct sd_socket *s, int conn,
 			sp.listen_pid = listen_pid;
 		}
 		if (peer->ss_family == AF_INET || peer->ss_family == AF_INET6) {
-			struct sockaddr_storage local;
-			socklen_t llen = sizeof(local);
 			char host[64];
 
 			net_format_host((const struct sockaddr *)peer, plen, host, sizeof(host));
@@ -235,12 +233,12 @@ static pid_t start(struct sd_state *st, struct sd_socket *s, int conn,
 			envp[ne++] = proto_tcp;
 			envp[ne++] = tcpr;
 			envp[ne++] = tcprp;
-			if (getsockname(conn, (struct sockaddr *)&local, &llen) == 0) {
-				net_format_host((struct sockaddr *)&local, llen, host,
+			if (llen) {
+				net_format_host((const struct sockaddr *)local, llen, host,
 						sizeof(host));
 				snprintf(tcpl, sizeof(tcpl), "TCPLOCALIP=%s", host);
 				snprintf(tcplp, sizeof(tcplp), "TCPLOCALPORT=%u",
-					 net_port((struct sockaddr *)&local));
+					 net_port((const struct sockaddr *)local));
 				envp[ne++] = tcpl;
 				envp[ne++] = tcplp;
 			}
@@ -337,6 +335,10 @@ static bool accept_one(struct sd_state *st, struct sd_socket *s, struct sd_liste
 		return false;
 	}
 	s->accepted++;
+	/* the local end, once: TCPWrap, the environment and the instance name all need it */
+	if ((peer.ss_family != AF_INET && peer.ss_family != AF_INET6) ||
+	    getsockname(fd, (struct sockaddr *)&local, &llen) < 0)
+		llen = 0;
 	if (s->max_per_source && (peer.ss_family == AF_INET || peer.ss_family == AF_INET6)) {
 		unsigned same = 0;
 
@@ -355,7 +357,7 @@ static bool accept_one(struct sd_state *st, struct sd_socket *s, struct sd_liste
 			return true;
 		}
 	}
-	if (s->tcpwrap && !tcpwrap_allows(st, s, fd, &peer, plen)) {
+	if (s->tcpwrap && !tcpwrap_allows(st, s, fd, &peer, plen, &local, llen)) {
 		s->refused++;
 		close(fd);
 		return true;
@@ -364,8 +366,9 @@ static bool accept_one(struct sd_state *st, struct sd_socket *s, struct sd_liste
 	if (!unit_name_parse(s->svc.name, prefix, sizeof(prefix), NULL, 0, &suffix))
 		str_copy(prefix, sizeof(prefix), s->svc.name);
 	if (peer.ss_family == AF_INET || peer.ss_family == AF_INET6) {
-		getsockname(fd, (struct sockaddr *)&local, &llen);
-		net_format_host((struct sockaddr *)&local, llen, lhost, sizeof(lhost));
+		lhost[0] = '\0';
+		if (llen)
+			net_format_host((struct sockaddr *)&local, llen, lhost, sizeof(lhost));
 		net_format_host((struct sockaddr *)&peer, plen, host, sizeof(host));
 		snprintf(unit_name, sizeof(unit_name), "%s@%lu-%s:%u-%s:%u.service", prefix,
 			 s->instances, lhost, net_port((struct sockaddr *)&local), host,
@@ -382,7 +385,7 @@ static bool accept_one(struct sd_state *st, struct sd_socket *s, struct sd_liste
 				 s->instances);
 	}
 	s->instances++;
-	pid = start(st, s, fd, &peer, plen, unit_name);
+	pid = start(st, s, fd, &peer, plen, &local, llen, unit_name);
 	close(fd);
 	if (pid > 0) {
 		add_child(st, pid, s, &peer, plen);
@@ -404,7 +407,7 @@ void sd_activate(struct sd_state *st, struct sd_socket *s, size_t i)
 	}
 	/* Accept=no (or a datagram socket): the service gets every listener */
 	{
-		pid_t pid = start(st, s, -1, NULL, 0, s->svc.name);
+		pid_t pid = start(st, s, -1, NULL, 0, NULL, 0, s->svc.name);
 
 		if (pid > 0) {
 			s->main_pid = pid;
