@@ -10,6 +10,7 @@ if [ -n "$_gb_optional_missing" ]; then skip all "needs$_gb_optional_missing"; e
 ns_enter ":" net
 H="$TOP/tests/e2e/helpers"
 U="$T/units"
+export GATEBOX_RUN_DIR="$T/run" # the control socket stays in the test's directory
 mkdir -p "$U/sockets.target.wants" "$T/bad"
 chmod 755 "$T"
 
