@@ -170,46 +170,6 @@ int rules_list_match_tokens(char **tok, size_t n, struct rules_request *rq,
 	return RULES_NO;
 }
 
-static char *next_token(char **cursor)
-{
-	char *p = *cursor, *tok;
-
-	while (is_sep(*p))
-		p++;
-	if (!*p) {
-		*cursor = p;
-		return NULL;
-	}
-	tok = p;
-	while (*p && !is_sep(*p))
-		p++;
-	if (*p)
-		*p++ = '\0';
-	*cursor = p;
-	return tok;
-}
-
-/* The same walk as rules_list_match_tokens, tokenising as it goes (the table scan's path:
- * most lists are decided by their first token). */
-int rules_list_match(char *list, struct rules_request *rq,
-		     int (*match)(char *tok, struct rules_request *rq))
-{
-	char *cur = list, *tok;
-
-	while ((tok = next_token(&cur)) != NULL) {
-		if (KW(tok, "EXCEPT"))
-			return RULES_NO;
-		if (match(tok, rq)) {
-			while ((tok = next_token(&cur)) != NULL && !KW(tok, "EXCEPT"))
-				;
-			if (!tok)
-				return RULES_YES;
-			return rules_list_match(cur, rq, match) ? RULES_NO : RULES_YES;
-		}
-	}
-	return RULES_NO;
-}
-
 /* '*' and '?' over the whole string, case-insensitively; no character classes. */
 static bool glob_match(const char *s, const char *p)
 {
