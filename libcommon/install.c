@@ -17,6 +17,16 @@ static const char *const state_names[] = {
 	[INSTALL_MASKED] = "masked",	   [INSTALL_BAD] = "bad",
 };
 
+/* readlink(2) with the terminator: the target's length, or -1 (not a symlink, or unreadable). */
+static ssize_t link_target(const char *path, char *buf, size_t size)
+{
+	ssize_t n = readlink(path, buf, size - 1);
+
+	if (n >= 0)
+		buf[n] = '\0';
+	return n;
+}
+
 const char *install_state_name(enum install_state s)
 {
 	return state_names[s];
@@ -130,10 +140,9 @@ enum install_state install_get_state(const char *root, const char *dir, const ch
 	if (lstat(path, &st) < 0)
 		return INSTALL_NOT_FOUND;
 	if (S_ISLNK(st.st_mode)) {
-		n = readlink(path, target, sizeof(target) - 1);
+		n = link_target(path, target, sizeof(target));
 		if (n < 0)
 			return INSTALL_BAD;
-		target[n] = '\0';
 		if (strcmp(target, "/dev/null") == 0)
 			return INSTALL_MASKED;
 		if (strcmp(str_basename(target), name) != 0)
@@ -156,11 +165,10 @@ static int make_link(const char *link, const char *target, install_report_fn *re
 		     char *conflict, size_t csize)
 {
 	char have[PATH_MAX], dirpath[PATH_MAX];
-	ssize_t n = readlink(link, have, sizeof(have) - 1);
+	ssize_t n = link_target(link, have, sizeof(have));
 	char *slash;
 
 	if (n >= 0) {
-		have[n] = '\0';
 		if (strcmp(have, target) == 0)
 			return 0; /* already there: silent */
 	}
@@ -255,10 +263,9 @@ static void unlink_matching(const char *d, const char *name, install_report_fn *
 		str_printf(path, sizeof(path), "%s/%s", d, de->d_name);
 		if (lstat(path, &st) < 0 || !S_ISLNK(st.st_mode))
 			continue;
-		n = readlink(path, target, sizeof(target) - 1);
+		n = link_target(path, target, sizeof(target));
 		if (n < 0)
 			continue;
-		target[n] = '\0';
 		if (strcmp(target, "/dev/null") == 0)
 			continue; /* a mask is unmask's business */
 		if (strcmp(de->d_name, name) != 0 && strcmp(str_basename(target), name) != 0)
@@ -308,10 +315,9 @@ static void disable_one(const char *root, const char *dir, const char *name,
 			str_printf(path, sizeof(path), "%s/%s", real, de->d_name);
 			if (lstat(path, &st) < 0 || !S_ISLNK(st.st_mode))
 				continue;
-			n = readlink(path, target, sizeof(target) - 1);
+			n = link_target(path, target, sizeof(target));
 			if (n < 0)
 				continue;
-			target[n] = '\0';
 			if (strcmp(str_basename(target), name) == 0 && unlink(path) == 0)
 				report(ctx, false, path, target);
 		}
@@ -348,9 +354,8 @@ int install_mask(const char *root, const char *dir, const char *name, install_re
 	ssize_t n;
 
 	str_printf(path, sizeof(path), "%s%s/%s", root, dir, name);
-	n = readlink(path, have, sizeof(have) - 1);
+	n = link_target(path, have, sizeof(have));
 	if (n >= 0) {
-		have[n] = '\0';
 		if (strcmp(have, "/dev/null") == 0)
 			return 0;
 	}
@@ -371,10 +376,9 @@ int install_unmask(const char *root, const char *dir, const char *name, install_
 	ssize_t n;
 
 	str_printf(path, sizeof(path), "%s%s/%s", root, dir, name);
-	n = readlink(path, have, sizeof(have) - 1);
+	n = link_target(path, have, sizeof(have));
 	if (n < 0)
 		return 0;
-	have[n] = '\0';
 	if (strcmp(have, "/dev/null") != 0)
 		return 0;
 	if (unlink(path) < 0)

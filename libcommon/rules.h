@@ -109,9 +109,8 @@ int rules_table_scan(struct rules_request *rq, const char *path, char *line, siz
 		     char **opts);
 
 /* Matching primitives (also used by tcpdchk and the cache). Tokens may be modified and
- * restored; list strings are consumed (tokenised in place). */
-/* A list already split into n tokens (rules_list_split, rules_parse_line): EXCEPT nests to
- * the right, as list_match does. */
+ * restored. A list is matched as split into n tokens (rules_list_split, rules_parse_line),
+ * EXCEPT nesting to the right as libwrap's list_match does. */
 int rules_list_match_tokens(char **tok, size_t n, struct rules_request *rq,
 			    int (*match)(char *tok, struct rules_request *rq));
 /* A rule cut in one pass, exactly as splitting at the two ':' (rules_split_at) and then
