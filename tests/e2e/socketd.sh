@@ -8,7 +8,12 @@
 optional SOCKETD
 if [ -n "$_gb_optional_missing" ]; then skip all "needs$_gb_optional_missing"; exit 0; fi
 ns_enter ":" net
-H="$TOP/tests/e2e/helpers"
+# the helpers run as services, some as nobody: copies in the test's own (755) directory,
+# since the source tree may sit where nobody cannot reach it (/root)
+mkdir -p "$T/helpers"
+cp "$TOP"/tests/e2e/helpers/* "$T/helpers/"
+chmod -R a+rX "$T/helpers"
+H="$T/helpers"
 U="$T/units"
 export GATEBOX_RUN_DIR="$T/run" # the control socket stays in the test's directory
 mkdir -p "$U/sockets.target.wants" "$T/bad"
