@@ -31,6 +31,7 @@
 static struct {
 	const char *root, *dir;
 	bool quiet, now;
+	char opts[512]; /* the options the manager verbs take, as the request carries them */
 } g;
 
 static void report(void *ctx, bool created, const char *link, const char *target)
@@ -40,6 +41,16 @@ static void report(void *ctx, bool created, const char *link, const char *target
 		fprintf(stderr, "Created symlink %s \xe2\x86\x92 %s.\n", link, target);
 	else
 		fprintf(stderr, "Removed \"%s\".\n", link);
+}
+
+/* an option for the manager: one word of the request (a space would split it) */
+static void add_opt(const char *opt, const char *value)
+{
+	char word[256];
+
+	str_printf(word, sizeof(word), " %s%s", opt, value ? value : "");
+	if (strpbrk(word + 1, " \t\n") || str_append(g.opts, sizeof(g.opts), word) < 0)
+		die(1, "bad option: %s%s", opt, value ? value : "");
 }
 
 /* The verbs that need socketd go to its control socket; without it they fail as systemctl
@@ -52,6 +63,7 @@ static int manager_call(int n, char **args, const char *verb)
 	if (str_printf(path, sizeof(path), "%s/%s", paths_get(PATHS_RUN_DIR), CTL_SOCKET_NAME) < 0)
 		die(1, "%s: run directory path too long", verb);
 	str_copy(request, sizeof(request), verb);
+	str_append(request, sizeof(request), g.opts);
 	for (int i = 0; i < n; i++) {
 		char name[UNIT_NAME_MAX];
 
@@ -62,6 +74,8 @@ static int manager_call(int n, char **args, const char *verb)
 			return 1;
 		}
 	}
+	if (g.quiet)
+		str_append(request, sizeof(request), " --quiet");
 	fflush(stdout);
 	rc = ctl_call(path, request, 1, 2);
 	if (rc < 0) {
@@ -292,14 +306,27 @@ int svcctl_main(int argc, char **argv)
 			g.quiet = true;
 		else if (strcmp(a, "--now") == 0)
 			g.now = true;
-		else if (strcmp(a, "--no-pager") == 0 || strcmp(a, "--no-block") == 0 ||
-			 strcmp(a, "--all") == 0 || strcmp(a, "-a") == 0 ||
-			 strcmp(a, "--no-legend") == 0 || strncmp(a, "--type=", 7) == 0 ||
-			 strncmp(a, "--state=", 8) == 0 || strcmp(a, "--value") == 0)
-			; /* accepted; they matter to the manager verbs */
-		else if ((strcmp(a, "-n") == 0 || strcmp(a, "-p") == 0 || strcmp(a, "-s") == 0) &&
-			 i + 1 < argc)
-			i++;
+		else if (strcmp(a, "--no-pager") == 0 || strcmp(a, "--no-legend") == 0 ||
+			 strcmp(a, "-l") == 0 || strcmp(a, "--full") == 0)
+			; /* accepted: svcctl never pages nor shortens */
+		else if (strcmp(a, "--no-block") == 0 || strcmp(a, "--all") == 0 ||
+			 strncmp(a, "--type=", 7) == 0 || strncmp(a, "--state=", 8) == 0 ||
+			 strcmp(a, "--value") == 0 || strncmp(a, "--property=", 11) == 0 ||
+			 strncmp(a, "--lines=", 8) == 0 || strncmp(a, "--signal=", 9) == 0 ||
+			 strncmp(a, "--kill-whom=", 12) == 0)
+			add_opt(a, NULL);
+		else if (strcmp(a, "-a") == 0)
+			add_opt("--all", NULL);
+		else if ((strcmp(a, "-n") == 0 || strcmp(a, "-p") == 0 || strcmp(a, "-s") == 0 ||
+			  strcmp(a, "-t") == 0) &&
+			 i + 1 < argc) {
+			add_opt(a[1] == 'n'   ? "--lines="
+				: a[1] == 'p' ? "--property="
+				: a[1] == 's' ? "--signal="
+					      : "--type=",
+				argv[++i]);
+		} else if (strncmp(a, "-n", 2) == 0 && a[2])
+			add_opt("--lines=", a + 2);
 		else if (a[0] == '-' && a[1]) {
 			fprintf(stderr, "svcctl: unrecognized option '%s'\n", a);
 			free(units);

@@ -21,6 +21,7 @@ void sup_spawn_init(struct sup_spawn *s)
 	s->umask = -1;
 	s->nice = SUP_NICE_KEEP;
 	s->nofile = -1;
+	s->extra_fd = s->extra_target = -1;
 	s->reset_signals = ~0UL & ~(1UL << SIGKILL) & ~(1UL << SIGSTOP) & ~1UL;
 }
 
@@ -46,7 +47,7 @@ static void write_pid(char *slot, pid_t pid)
 
 static void child(struct sup_spawn *s)
 {
-	int top = 3 + s->nfds + 3, nul = -1, moved[SUP_MAX_FDS + 3];
+	int top = 3 + s->nfds + 3, nul = -1, moved[SUP_MAX_FDS + 4];
 	sigset_t none;
 
 	/* signals: the defaults, nothing blocked (socketd blocks what its signalfd reads) */
@@ -59,6 +60,8 @@ static void child(struct sup_spawn *s)
 		child_fail(s, SUP_EXIT_SETSID);
 	if (s->listen_pid)
 		write_pid(s->listen_pid + 11, getpid());
+	if (s->watchdog_pid)
+		write_pid(s->watchdog_pid + 13, getpid());
 	/* every source fd first goes above the targets, so no dup2 overwrites a source */
 	for (int i = 0; i < 3; i++) {
 		int src = s->stdio[i];
@@ -74,6 +77,8 @@ static void child(struct sup_spawn *s)
 	for (int i = 0; i < s->nfds; i++)
 		if ((moved[3 + i] = fcntl(s->fds[i], F_DUPFD_CLOEXEC, top)) < 0)
 			child_fail(s, SUP_EXIT_FDS);
+	if (s->extra_fd >= 0 && (moved[3 + s->nfds] = fcntl(s->extra_fd, F_DUPFD_CLOEXEC, top)) < 0)
+		child_fail(s, SUP_EXIT_FDS);
 	for (int i = 0; i < 3 + s->nfds; i++) {
 		if (dup2(moved[i], i) < 0)
 			child_fail(s, SUP_EXIT_FDS);
@@ -84,6 +89,9 @@ static void child(struct sup_spawn *s)
 				fcntl(i, F_SETFL, fl & ~O_NONBLOCK);
 		}
 	}
+	/* after the others: its target may be the number of a moved source */
+	if (s->extra_fd >= 0 && dup2(moved[3 + s->nfds], s->extra_target) < 0)
+		child_fail(s, SUP_EXIT_FDS);
 	if (s->ngroups >= 0 && setgroups((size_t)s->ngroups, s->groups) < 0)
 		child_fail(s, SUP_EXIT_GROUP);
 	if (s->gid >= 0 && setgid((gid_t)s->gid) < 0)
@@ -144,4 +152,103 @@ int sup_status_value(int status)
 	if (WIFSIGNALED(status))
 		return WTERMSIG(status);
 	return 0;
+}
+
+int sup_restart_parse(const char *word)
+{
+	static const char *const words[] = {"no",	  "on-success", "on-failure", "on-abnormal",
+					    "on-watchdog", "on-abort",	"always"};
+
+	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+		if (strcmp(word, words[i]) == 0)
+			return (int)i;
+	return -1;
+}
+
+const char *sup_result_name(enum sup_result r)
+{
+	static const char *const names[] = {"success",	 "resources", "protocol",
+					    "timeout",	 "exit-code", "signal",
+					    "core-dump", "watchdog",  "start-limit-hit",
+					    "dependency"};
+
+	return names[r];
+}
+
+enum sup_result sup_result_of(int status, const struct sup_success *ok)
+{
+	if (WIFEXITED(status)) {
+		int code = WEXITSTATUS(status);
+
+		if (code == 0 || (ok && (ok->codes[code / 8] >> (code % 8)) & 1))
+			return SUP_SUCCESS;
+		return SUP_EXIT_CODE;
+	}
+	if (WIFSIGNALED(status)) {
+		int sig = WTERMSIG(status);
+
+		if (sig == SIGHUP || sig == SIGINT || sig == SIGTERM || sig == SIGPIPE ||
+		    (ok && sig < 64 && (ok->signals >> sig) & 1))
+			return SUP_SUCCESS;
+		return WCOREDUMP(status) ? SUP_CORE_DUMP : SUP_SIGNAL;
+	}
+	return SUP_EXIT_CODE;
+}
+
+/* the table of systemd.service(5), "Restart=": which results restart under which policy */
+bool sup_restart_wanted(enum sup_restart policy, enum sup_result r)
+{
+	bool clean = r == SUP_SUCCESS, abnormal = r == SUP_SIGNAL || r == SUP_CORE_DUMP ||
+						  r == SUP_TIMEOUT || r == SUP_WATCHDOG;
+
+	if (r == SUP_START_LIMIT_HIT || r == SUP_DEPENDENCY)
+		return false;
+	switch (policy) {
+	case SUP_RESTART_ALWAYS:
+		return true;
+	case SUP_RESTART_ON_SUCCESS:
+		return clean;
+	case SUP_RESTART_ON_FAILURE:
+		return !clean;
+	case SUP_RESTART_ON_ABNORMAL:
+		return abnormal;
+	case SUP_RESTART_ON_WATCHDOG:
+		return r == SUP_WATCHDOG;
+	case SUP_RESTART_ON_ABORT:
+		return r == SUP_SIGNAL || r == SUP_CORE_DUMP;
+	default:
+		return false;
+	}
+}
+
+static const char *const signal_names[] = {
+	NULL,	 "HUP",	 "INT",	   "QUIT", "ILL",  "TRAP", "ABRT",   "BUS",  "FPE",
+	"KILL",	 "USR1", "SEGV",   "USR2", "PIPE", "ALRM", "TERM",   "STKFLT", "CHLD",
+	"CONT",	 "STOP", "TSTP",   "TTIN", "TTOU", "URG",  "XCPU",   "XFSZ", "VTALRM",
+	"PROF",	 "WINCH", "IO",	   "PWR",  "SYS"};
+
+int sup_signal_parse(const char *word)
+{
+	char *end;
+	long n;
+
+	if (strncmp(word, "SIG", 3) == 0)
+		word += 3;
+	for (int i = 1; i < (int)(sizeof(signal_names) / sizeof(signal_names[0])); i++)
+		if (strcmp(word, signal_names[i]) == 0)
+			return i;
+	n = strtol(word, &end, 10);
+	return *word && !*end && n > 0 && n < 65 ? (int)n : -1;
+}
+
+const char *sup_signal_name(int sig)
+{
+	static char buf[16];
+
+	if (sig > 0 && sig < (int)(sizeof(signal_names) / sizeof(signal_names[0]))) {
+		snprintf(buf, sizeof(buf), "SIG%s", signal_names[sig]);
+		return buf;
+	}
+	snprintf(buf, sizeof(buf), "%d", sig);
+	return buf;
 }

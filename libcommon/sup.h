@@ -44,6 +44,10 @@ struct sup_spawn {
 	/* when set, a "LISTEN_PID=" string in envp with room for the digits: the child writes
 	 * its own pid there, as sd_listen_fds() checks it */
 	char *listen_pid;
+	/* the same for "WATCHDOG_PID=" (sd_watchdog_enabled() checks it) */
+	char *watchdog_pid;
+	/* one more fd at a chosen number (NotifyFd=N, s6 readiness); -1: none */
+	int extra_fd, extra_target;
 	/* set by the child when it fails before exec (vfork shares this memory) */
 	volatile int failed_step, failed_errno;
 };
@@ -60,5 +64,49 @@ pid_t sup_spawn(struct sup_spawn *s);
 /* "exit-code", "signal", "core-dump" and the status number or signal, from a wait status. */
 const char *sup_status_kind(int status);
 int sup_status_value(int status);
+
+/* --- the lifecycle policy the supervisor applies (systemd.service(5) words) --------- */
+
+enum sup_restart {
+	SUP_RESTART_NO,
+	SUP_RESTART_ON_SUCCESS,
+	SUP_RESTART_ON_FAILURE,
+	SUP_RESTART_ON_ABNORMAL,
+	SUP_RESTART_ON_WATCHDOG,
+	SUP_RESTART_ON_ABORT,
+	SUP_RESTART_ALWAYS
+};
+
+/* What ended a run, as systemd's Result= names it. */
+enum sup_result {
+	SUP_SUCCESS,
+	SUP_RESOURCES,
+	SUP_PROTOCOL,
+	SUP_TIMEOUT,
+	SUP_EXIT_CODE,
+	SUP_SIGNAL,
+	SUP_CORE_DUMP,
+	SUP_WATCHDOG,
+	SUP_START_LIMIT_HIT,
+	SUP_DEPENDENCY
+};
+
+/* SuccessExitStatus=: exit codes and signals counted as a clean exit, besides 0 and the
+ * signals systemd always counts (SIGHUP, SIGINT, SIGTERM, SIGPIPE). */
+struct sup_success {
+	unsigned char codes[32]; /* bit n: exit code n */
+	unsigned long signals; /* bit n: signal n */
+};
+
+/* "no", "on-failure", ... and back; -1 for an unknown word. */
+int sup_restart_parse(const char *word);
+const char *sup_result_name(enum sup_result r);
+/* The result a wait status gives a main process (SUP_SUCCESS for a clean exit). */
+enum sup_result sup_result_of(int status, const struct sup_success *ok);
+/* Does policy restart a service whose run ended with r? (never after a requested stop) */
+bool sup_restart_wanted(enum sup_restart policy, enum sup_result r);
+/* "SIGTERM", "TERM" or a number; -1 if not a signal. */
+int sup_signal_parse(const char *word);
+const char *sup_signal_name(int sig);
 
 #endif

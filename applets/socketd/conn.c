@@ -11,71 +11,12 @@
 #include <time.h>
 #include <unistd.h>
 
-static char default_path[] = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
-static char fdname_connection[] = "LISTEN_FDNAMES=connection";
-static char proto_tcp[] = "PROTO=TCP";
-
 long long sd_now_us(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
-static const char *env_lookup(const struct sd_service *svc, const char *name, size_t len)
-{
-	for (size_t i = 0; i < svc->nenv; i++)
-		if (strncmp(svc->env[i], name, len) == 0 && svc->env[i][len] == '=')
-			return svc->env[i] + len + 1;
-	return NULL;
-}
-
-/* systemd's ExecStart expansion: specifiers, then ${VAR} inline and $VAR as its words. */
-static int build_argv(const struct sd_service *svc, const char *unit_name, char *buf, size_t size,
-		      char **argv, size_t max)
-{
-	char spec[UNIT_LINE_MAX], vars[UNIT_LINE_MAX];
-	size_t n = 0, argc;
-	const char *p;
-
-	if (unit_expand(unit_name, svc->exec, spec, sizeof(spec)) < 0)
-		return -1;
-	for (p = spec; *p && n + 1 < sizeof(vars); p++) {
-		const char *name = NULL, *val;
-		size_t len = 0;
-
-		if (p[0] == '$' && p[1] == '$') { /* "$$" is a literal '$' */
-			vars[n++] = '$';
-			p++;
-			continue;
-		}
-		if (p[0] == '$' && p[1] == '{' && strchr(p, '}')) {
-			name = p + 2;
-			len = (size_t)(strchr(p, '}') - name);
-			p = name + len;
-		} else if (p[0] == '$' &&
-			   (p[1] == '_' || (p[1] >= 'A' && p[1] <= 'Z') ||
-			    (p[1] >= 'a' && p[1] <= 'z'))) {
-			name = p + 1;
-			while (name[len] == '_' || (name[len] >= 'A' && name[len] <= 'Z') ||
-			       (name[len] >= 'a' && name[len] <= 'z') ||
-			       (name[len] >= '0' && name[len] <= '9'))
-				len++;
-			p = name + len - 1;
-		}
-		if (!name) {
-			vars[n++] = *p;
-			continue;
-		}
-		val = env_lookup(svc, name, len);
-		for (; val && *val && n + 1 < sizeof(vars); val++)
-			vars[n++] = *val;
-	}
-	vars[n] = '\0';
-	if (unit_split_words(vars, argv, max, &argc, buf, size) < 0 || argc == 0)
-		return -1;
-	return (int)argc;
 }
 
 static void add_child(struct sd_state *st, pid_t pid, struct sd_socket *s,
@@ -164,141 +105,6 @@ static bool tcpwrap_allows(struct sd_state *st, struct sd_socket *s, int fd,
 	return res.granted;
 }
 
-static void fill_stdio(struct sd_state *st, const struct sd_service *svc, int conn,
-		       struct sup_spawn *sp)
-{
-	enum sd_io in = svc->in, out = svc->out, err = svc->err;
-
-	if (in == SD_IO_DEFAULT)
-		in = conn >= 0 ? SD_IO_SOCKET : SD_IO_NULL;
-	if (out == SD_IO_DEFAULT)
-		out = SD_IO_INHERIT;
-	if (err == SD_IO_DEFAULT)
-		err = SD_IO_JOURNAL;
-	sp->stdio[0] = in == SD_IO_SOCKET ? conn : -1;
-	sp->stdio[1] = out == SD_IO_SOCKET ? conn
-		: out == SD_IO_INHERIT	   ? sp->stdio[0]
-		: out == SD_IO_JOURNAL	   ? st->log_fd
-					   : -1;
-	sp->stdio[2] = err == SD_IO_SOCKET ? conn
-		: err == SD_IO_INHERIT	   ? sp->stdio[1]
-		: err == SD_IO_JOURNAL	   ? st->log_fd
-					   : -1;
-}
-
-/* Start the service (an instance for one connection, or the whole unit). */
-static pid_t start(struct sd_state *st, struct sd_socket *s, int conn,
-		   const struct sockaddr_storage *peer, socklen_t plen,
-		   const struct sockaddr_storage *local, socklen_t llen, const char *unit_name)
-{
-	const struct sd_service *svc = &s->svc;
-	char argbuf[UNIT_LINE_MAX], *argv[256], *envp[SD_MAX_ENV + 16];
-	char listen_pid[SUP_LISTEN_PID_SIZE] = "LISTEN_PID=", listen_fds[32], names[1024];
-	char remote[96], rport[32], proto[16], tcpr[96], tcprp[32], tcpl[96], tcplp[32];
-	struct sup_spawn sp;
-	size_t ne = 0;
-	pid_t pid;
-
-	if (build_argv(svc, unit_name, argbuf, sizeof(argbuf), argv, 255) < 0) {
-		log_msg(LOG_ERR, "%s: Failed to build the command line of %s", s->name, unit_name);
-		return -1;
-	}
-	sup_spawn_init(&sp);
-	envp[ne++] = default_path;
-	for (size_t i = 0; i < svc->nenv && ne < SD_MAX_ENV; i++)
-		envp[ne++] = svc->env[i];
-	fill_stdio(st, svc, conn, &sp);
-	if (conn >= 0) {
-		if (sp.stdio[0] != conn) {
-			/* not inetd style: the connection is fd 3, sd_listen_fds() finds it */
-			sp.fds[sp.nfds++] = conn;
-			snprintf(listen_fds, sizeof(listen_fds), "LISTEN_FDS=1");
-			envp[ne++] = listen_fds;
-			envp[ne++] = listen_pid;
-			envp[ne++] = fdname_connection;
-			sp.listen_pid = listen_pid;
-		}
-		if (peer->ss_family == AF_INET || peer->ss_family == AF_INET6) {
-			char host[64];
-
-			net_format_host((const struct sockaddr *)peer, plen, host, sizeof(host));
-			snprintf(remote, sizeof(remote), "REMOTE_ADDR=%s", host);
-			snprintf(rport, sizeof(rport), "REMOTE_PORT=%u",
-				 net_port((const struct sockaddr *)peer));
-			snprintf(tcpr, sizeof(tcpr), "TCPREMOTEIP=%s", host);
-			snprintf(tcprp, sizeof(tcprp), "TCPREMOTEPORT=%u",
-				 net_port((const struct sockaddr *)peer));
-			envp[ne++] = remote;
-			envp[ne++] = rport;
-			envp[ne++] = proto_tcp;
-			envp[ne++] = tcpr;
-			envp[ne++] = tcprp;
-			if (llen) {
-				net_format_host((const struct sockaddr *)local, llen, host,
-						sizeof(host));
-				snprintf(tcpl, sizeof(tcpl), "TCPLOCALIP=%s", host);
-				snprintf(tcplp, sizeof(tcplp), "TCPLOCALPORT=%u",
-					 net_port((const struct sockaddr *)local));
-				envp[ne++] = tcpl;
-				envp[ne++] = tcplp;
-			}
-		} else {
-			snprintf(proto, sizeof(proto), "PROTO=UNIX");
-			envp[ne++] = proto;
-		}
-	} else {
-		size_t used = 0;
-
-		names[0] = '\0';
-		for (size_t i = 0; i < s->nl && sp.nfds < SUP_MAX_FDS; i++) {
-			sp.fds[sp.nfds++] = s->l[i].fd;
-			used += (size_t)snprintf(names + used, sizeof(names) - used, "%s%s",
-						 i ? ":" : "", s->l[i].fdname);
-			if (used >= sizeof(names))
-				used = sizeof(names) - 1;
-		}
-		snprintf(listen_fds, sizeof(listen_fds), "LISTEN_FDS=%d", sp.nfds);
-		envp[ne++] = listen_fds;
-		envp[ne++] = listen_pid;
-		{
-			static char fdnames[1100];
-
-			snprintf(fdnames, sizeof(fdnames), "LISTEN_FDNAMES=%s", names);
-			envp[ne++] = fdnames;
-		}
-		sp.listen_pid = listen_pid;
-	}
-	envp[ne] = NULL;
-	sp.path = argv[0];
-	sp.argv = argv;
-	sp.envp = envp;
-	sp.uid = svc->uid;
-	sp.gid = svc->gid;
-	sp.groups = svc->groups;
-	sp.ngroups = svc->ngroups; /* -1 unless User= or SupplementaryGroups= */
-	sp.cwd = svc->cwd;
-	sp.umask = svc->umask;
-	sp.nice = svc->nice;
-	sp.nofile = svc->nofile;
-	sp.setsid = true;
-	sp.reset_signals =
-		1UL << SIGPIPE; /* socketd installs no handler, it only ignores SIGPIPE */
-	pid = sup_spawn(&sp);
-	if (pid < 0) {
-		if (sp.failed_step)
-			log_msg(LOG_ERR, "%s: Failed at step %s spawning %s: %s", unit_name,
-				sp.failed_step == SUP_EXIT_EXEC		   ? "EXEC"
-					: sp.failed_step == SUP_EXIT_USER  ? "USER"
-					: sp.failed_step == SUP_EXIT_GROUP ? "GROUP"
-					: sp.failed_step == SUP_EXIT_CHDIR ? "CHDIR"
-									   : "SETUP",
-				argv[0], strerror(sp.failed_errno));
-		else
-			log_errno(LOG_ERR, "%s: vfork", unit_name);
-	}
-	return pid;
-}
-
 /* Out of fds: give up the reserve, take the connection off the backlog and drop it, so the
  * listener stops being readable and socketd stays responsive; then take the reserve back. */
 static void shed(struct sd_state *st, int lfd)
@@ -385,7 +191,20 @@ static bool accept_one(struct sd_state *st, struct sd_socket *s, struct sd_liste
 				 s->instances);
 	}
 	s->instances++;
-	pid = start(st, s, fd, &peer, plen, &local, llen, unit_name);
+	{
+		struct sd_spawn_req rq = {.svc = &s->svc,
+					  .line = s->svc.exec,
+					  .unit_name = unit_name,
+					  .conn = fd,
+					  .peer = &peer,
+					  .plen = plen,
+					  .local = &local,
+					  .llen = llen,
+					  .out_fd = -1,
+					  .notify_fd = -1};
+
+		pid = sd_spawn(st, &rq);
+	}
 	close(fd);
 	if (pid > 0) {
 		add_child(st, pid, s, &peer, plen);
@@ -405,15 +224,16 @@ void sd_activate(struct sd_state *st, struct sd_socket *s, size_t i)
 				break;
 		return;
 	}
-	/* Accept=no (or a datagram socket): the service gets every listener */
+	/* Accept=no (or a datagram socket): the service unit starts and gets every listener */
 	{
-		pid_t pid = start(st, s, -1, NULL, 0, NULL, 0, s->svc.name);
+		struct sd_unit *u = sd_unit_get(st, s->svc.name);
 
-		if (pid > 0) {
-			s->main_pid = pid;
-			add_child(st, pid, s, NULL, 0);
-		} else {
+		if (u && u->loaded)
+			sd_unit_start(st, u);
+		if (!u || !u->loaded || u->active == SD_FAILED) {
 			/* don't spin on a readable socket whose service cannot start */
+			log_msg(LOG_ERR, "%s: Failed to start %s; pausing for 1 s", s->name,
+				s->svc.name);
 			s->paused_until_us = sd_now_us() + 1000000;
 		}
 	}

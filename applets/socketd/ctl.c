@@ -6,10 +6,15 @@
 #include "ctl.h"
 #include "install.h"
 
+#include <dirent.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdarg.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -51,6 +56,7 @@ static void drop(struct sd_client *c)
 {
 	close(c->fd);
 	free(c->out);
+	ctl_reply_free(&c->pending);
 	memset(c, 0, sizeof(*c));
 	c->fd = -1;
 }
@@ -182,34 +188,45 @@ static bool is_socket_name(const char *name)
 	return n > 7 && strcmp(name + n - 7, ".socket") == 0;
 }
 
-static int start_socket(struct sd_state *st, struct ctl_reply *r, const char *name)
+/* the service that holds a socket's address, when the bind failed (sshd.service running
+ * while sshd.socket starts) */
+static const char *holder(struct sd_state *st, const char *socket_name)
+{
+	char prefix[UNIT_NAME_MAX], want[UNIT_NAME_MAX + 8];
+	const char *suffix;
+	struct sd_unit *u;
+
+	if (!unit_name_parse(socket_name, prefix, sizeof(prefix), NULL, 0, &suffix))
+		return NULL;
+	str_printf(want, sizeof(want), "%s.service", prefix);
+	u = sd_unit_find(st, want);
+	return u && u->active != SD_INACTIVE && u->active != SD_FAILED ? u->svc.name : NULL;
+}
+
+int sd_socket_start(struct sd_state *st, const char *name, char *why, size_t size)
 {
 	struct sd_socket *s;
 	int errors;
 
+	why[0] = '\0';
 	if (find(st, name))
 		return 0; /* already active: nothing to do, as systemctl */
 	s = sd_load_one(st->unit_dir, name, &errors);
 	if (!s) {
-		ctl_reply_printf(r, 2, "Failed to start %s: Unit %s has a bad unit file setting.",
-				 name, name);
-		ctl_reply_printf(r, 2, "See socketd's log (socketd -n -u %s) for details.",
-				 st->unit_dir);
+		str_printf(why, size, "%s", errno == ENOENT ? "not-found" : "bad-setting");
 		return errno == ENOENT ? 5 : 1;
 	}
 	if (sd_bind_all(&s, 1, NULL, 0) > 0) {
 		/* nothing half-started: what was bound is closed again */
+		const char *h = holder(st, name);
+
 		sd_close_socket(s);
 		sd_free_socket(s);
 		str_copy(st->failed_name, sizeof(st->failed_name), name);
 		str_copy(st->failed_result, sizeof(st->failed_result), "resources");
 		st->failed_since = realtime_us();
-		ctl_reply_printf(
-			r, 2,
-			"Job for %s failed because of unavailable resources or another system error.",
-			name);
-		ctl_reply_printf(r, 2, "See \"svcctl status %s\" and socketd's log for details.",
-				 name);
+		if (h)
+			str_printf(why, size, "%s", h);
 		return 1;
 	}
 	s->manual = true;
@@ -220,6 +237,35 @@ static int start_socket(struct sd_state *st, struct ctl_reply *r, const char *na
 		st->failed_name[0] = '\0';
 	log_msg(LOG_INFO, "%s: started, listening", name);
 	return 0;
+}
+
+static int start_socket(struct sd_state *st, struct ctl_reply *r, const char *name)
+{
+	char why[UNIT_NAME_MAX];
+	int rc = sd_socket_start(st, name, why, sizeof(why));
+
+	if (rc == 5) {
+		ctl_reply_printf(r, 2, "Failed to start %s: Unit %s not found.", name, name);
+	} else if (rc && strcmp(why, "bad-setting") == 0) {
+		ctl_reply_printf(r, 2, "Failed to start %s: Unit %s has a bad unit file setting.",
+				 name, name);
+		ctl_reply_printf(r, 2, "See socketd's log (socketd -n -u %s) for details.",
+				 st->unit_dir);
+	} else if (rc && why[0]) {
+		ctl_reply_printf(r, 2,
+				 "Failed to start %s: its address is in use by %s, which is running.",
+				 name, why);
+		ctl_reply_printf(r, 2, "Stop %s first (svcctl stop %s), then start %s.", why, why,
+				 name);
+	} else if (rc) {
+		ctl_reply_printf(
+			r, 2,
+			"Job for %s failed because of unavailable resources or another system error.",
+			name);
+		ctl_reply_printf(r, 2, "See \"svcctl status %s\" and socketd's log for details.",
+				 name);
+	}
+	return rc;
 }
 
 static int stop_socket(struct sd_state *st, const char *name)
@@ -283,85 +329,775 @@ static int list_sockets(struct sd_state *st, struct ctl_reply *r)
 	return 0;
 }
 
+/* --- services -------------------------------------------------------------------------- */
+
+static const char *exit_status_name(int code)
+{
+	static const struct {
+		int code;
+		const char *name;
+	} names[] = {{0, "SUCCESS"},	    {1, "FAILURE"},	     {2, "INVALIDARGUMENT"},
+		     {3, "NOTIMPLEMENTED"}, {4, "NOPERMISSION"},     {5, "NOTINSTALLED"},
+		     {6, "NOTCONFIGURED"},  {7, "NOTRUNNING"},	     {200, "CHDIR"},
+		     {201, "NICE"},	    {202, "FDS"},	     {203, "EXEC"},
+		     {205, "LIMITS"},	    {208, "STDIN"},	     {216, "GROUP"},
+		     {217, "USER"},	    {220, "SETSID"}};
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (names[i].code == code)
+			return names[i].name;
+	return NULL;
+}
+
+/* "code=exited, status=1/FAILURE" or "code=killed, signal=TERM" */
+static void wait_status_text(int status, char *out, size_t size)
+{
+	if (WIFSIGNALED(status)) {
+		snprintf(out, size, "code=%s, signal=%s", WCOREDUMP(status) ? "dumped" : "killed",
+			 sup_signal_name(WTERMSIG(status)) + 3);
+	} else {
+		const char *n = exit_status_name(WEXITSTATUS(status));
+
+		snprintf(out, size, "code=exited, status=%d%s%s", WEXITSTATUS(status), n ? "/" : "",
+			 n ? n : "");
+	}
+}
+
+static void comm_of(pid_t pid, char *out, size_t size)
+{
+	char path[64];
+	FILE *fp;
+
+	snprintf(path, sizeof(path), "/proc/%ld/comm", (long)pid);
+	out[0] = '\0';
+	if ((fp = fopen(path, "re")) != NULL) {
+		if (fgets(out, (int)size, fp))
+			out[strcspn(out, "\n")] = '\0';
+		fclose(fp);
+	}
+}
+
+static void cmdline_of(pid_t pid, char *out, size_t size)
+{
+	char path[64];
+	size_t n = 0;
+	FILE *fp;
+
+	snprintf(path, sizeof(path), "/proc/%ld/cmdline", (long)pid);
+	out[0] = '\0';
+	if ((fp = fopen(path, "re")) != NULL) {
+		n = fread(out, 1, size - 1, fp);
+		fclose(fp);
+	}
+	for (size_t i = 0; i + 1 < n; i++)
+		if (out[i] == '\0')
+			out[i] = ' ';
+	out[n] = '\0';
+	if (!n)
+		comm_of(pid, out, size);
+}
+
+/* the processes of a process group, the cgroup tree's stand-in */
+static void group_tree(struct ctl_reply *r, pid_t pgid)
+{
+	pid_t pids[64];
+	size_t n = 0;
+	DIR *d = opendir("/proc");
+	struct dirent *de;
+
+	while (d && n < 64 && (de = readdir(d)) != NULL) {
+		char *end;
+		long pid = strtol(de->d_name, &end, 10);
+
+		if (!*end && pid > 0 && getpgid((pid_t)pid) == pgid)
+			pids[n++] = (pid_t)pid;
+	}
+	if (d)
+		closedir(d);
+	if (!n)
+		return;
+	ctl_reply_printf(r, 1, "     PGroup: %ld (KillMode= signals this group)", (long)pgid);
+	for (size_t i = 0; i < n; i++) {
+		char cmd[256];
+
+		cmdline_of(pids[i], cmd, sizeof(cmd));
+		ctl_reply_printf(r, 1, "             %s%ld %s",
+				 i + 1 < n ? "\xe2\x94\x9c\xe2\x94\x80" : "\xe2\x94\x94\xe2\x94\x80",
+				 (long)pids[i], cmd);
+	}
+}
+
+static const char *glyph_of(enum sd_active a)
+{
+	return a == SD_FAILED		? "\xc3\x97"
+		: a == SD_INACTIVE	? "\xe2\x97\x8b"
+		: a == SD_RELOADING	? "\xe2\x86\xbb"
+					: "\xe2\x97\x8f";
+}
+
+static void active_line(struct ctl_reply *r, const struct sd_unit *u)
+{
+	char ts[64], rel[64], res[48] = "";
+
+	if (u->result != SUP_SUCCESS && u->active != SD_ACTIVE)
+		snprintf(res, sizeof(res), " (Result: %s)", sup_result_name(u->result));
+	if (!u->since_us) {
+		ctl_reply_printf(r, 1, "     Active: %s (%s)", sd_active_name(u->active),
+				 sd_sub_name(u->sub));
+		return;
+	}
+	timestamp(ts, sizeof(ts), u->since_us);
+	relative(rel, sizeof(rel), realtime_us() - u->since_us);
+	ctl_reply_printf(r, 1, "     Active: %s (%s)%s since %s; %s", sd_active_name(u->active),
+			 sd_sub_name(u->sub), res, ts, rel);
+}
+
+static int status_service(struct sd_state *st, struct ctl_reply *r, const char *name,
+			  unsigned lines)
+{
+	struct sd_unit *u = sd_unit_get(st, name);
+	const char *desc;
+
+	if (!u) {
+		ctl_reply_printf(r, 2, "Unit %s could not be found.", name);
+		return 4;
+	}
+	desc = u->svc.description;
+	ctl_reply_printf(r, 1, "%s %s%s%s", glyph_of(u->active), name, desc[0] ? " - " : "",
+			 desc);
+	if (u->loaded)
+		ctl_reply_printf(r, 1, "     Loaded: loaded (%s; %s; preset: enabled)", u->svc.path,
+				 install_state_name(install_get_state("", st->unit_dir, name)));
+	else
+		ctl_reply_printf(r, 1,
+				 "     Loaded: bad-setting (Reason: Unit %s has a bad unit file setting.)",
+				 name);
+	active_line(r, u);
+	for (size_t i = 0; i < st->nsocks; i++)
+		if (!st->socks[i]->accept && strcmp(st->socks[i]->svc.name, name) == 0)
+			ctl_reply_printf(r, 1, "TriggeredBy: \xe2\x97\x8f %s", st->socks[i]->name);
+	if (u->main_pid) {
+		char comm[64];
+
+		comm_of(u->main_pid, comm, sizeof(comm));
+		ctl_reply_printf(r, 1, "   Main PID: %ld (%s)", (long)u->main_pid, comm);
+	} else if (u->main_exited && u->last_main) {
+		char text[96];
+
+		wait_status_text(u->main_status, text, sizeof(text));
+		ctl_reply_printf(r, 1, "   Main PID: %ld (%s)", (long)u->last_main, text);
+	}
+	if (u->control_pid) {
+		char comm[64];
+
+		comm_of(u->control_pid, comm, sizeof(comm));
+		ctl_reply_printf(r, 1, "  Cntrl PID: %ld (%s)", (long)u->control_pid, comm);
+	}
+	if (u->status_text[0])
+		ctl_reply_printf(r, 1, "     Status: \"%s\"", u->status_text);
+	if (u->errno_value > 0)
+		ctl_reply_printf(r, 1, "      Error: %d (%s)", u->errno_value,
+				 strerror(u->errno_value));
+	if (u->main_pgid > 0)
+		group_tree(r, u->main_pgid);
+	if (lines && u->ring_len) {
+		/* the last N lines of the unit's ring */
+		size_t start = u->ring_len, count = 0;
+
+		while (start > 0 && count <= lines) {
+			start--;
+			if (start == 0 || u->ring[start - 1] == '\n')
+				if (++count == lines)
+					break;
+		}
+		ctl_reply_printf(r, 1, "%s", "");
+		while (start < u->ring_len) {
+			const char *nl = memchr(u->ring + start, '\n', u->ring_len - start);
+			size_t len = nl ? (size_t)(nl - (u->ring + start)) : u->ring_len - start;
+
+			ctl_reply_printf(r, 1, "%.*s", (int)len, u->ring + start);
+			start += len + 1;
+		}
+	}
+	return u->active == SD_ACTIVE || u->active == SD_RELOADING ? 0 : 3;
+}
+
+static const char *why_failed(enum sup_result r)
+{
+	switch (r) {
+	case SUP_RESOURCES:
+		return "of unavailable resources or another system error";
+	case SUP_PROTOCOL:
+		return "the service did not take the steps required by its unit configuration";
+	case SUP_TIMEOUT:
+		return "a timeout was exceeded";
+	case SUP_SIGNAL:
+		return "a fatal signal was delivered to the control process";
+	case SUP_CORE_DUMP:
+		return "a fatal signal was delivered causing the control process to dump core";
+	case SUP_WATCHDOG:
+		return "the service failed to send watchdog ping";
+	case SUP_START_LIMIT_HIT:
+		return "start of the service was attempted too often";
+	default:
+		return "the control process exited with error code";
+	}
+}
+
+/* A job's end, for the svcctl waiting on it: -1 while it goes on, else the exit code (and
+ * systemctl's words on failure). */
+static int job_outcome(struct sd_unit *u, const char *verb, unsigned runs, struct ctl_reply *r)
+{
+	const char *name = u->svc.name;
+	bool stop = strcmp(verb, "stop") == 0, reload = strcmp(verb, "reload") == 0;
+
+	if (stop)
+		return u->active == SD_INACTIVE || u->active == SD_FAILED ? 0 : -1;
+	if (reload) {
+		if (u->active == SD_RELOADING)
+			return -1;
+		if (!u->reload_failed && u->active == SD_ACTIVE)
+			return 0;
+		ctl_reply_printf(r, 2, "Job for %s failed.", name);
+		ctl_reply_printf(r, 2, "See \"svcctl status %s\" and socketd's log for details.",
+				 name);
+		return 1;
+	}
+	(void)runs;
+	if (u->job_waits || u->pending_start)
+		return -1; /* not begun yet (ordering, or the stop of a restart) */
+	if (u->active == SD_ACTIVE || u->active == SD_RELOADING)
+		return 0;
+	if (u->active == SD_INACTIVE && u->result == SUP_SUCCESS)
+		return 0; /* a oneshot that ran */
+	if (u->active == SD_ACTIVATING && u->sub != SD_SUB_AUTO_RESTART)
+		return -1;
+	if (u->active == SD_DEACTIVATING)
+		return -1;
+	if (u->result == SUP_DEPENDENCY) {
+		ctl_reply_printf(r, 2, "A dependency job for %s failed. See socketd's log for details.",
+				 name);
+		return 1;
+	}
+	ctl_reply_printf(r, 2, "Job for %s failed because %s.", name, why_failed(u->result));
+	ctl_reply_printf(r, 2, "See \"svcctl status %s\" and socketd's log for details.", name);
+	if (u->result == SUP_START_LIMIT_HIT) {
+		ctl_reply_printf(r, 2, "To force a start use \"svcctl reset-failed %s\"", name);
+		ctl_reply_printf(r, 2, "followed by \"svcctl start %s\" again.", name);
+	}
+	return 1;
+}
+
+/* --- requests --------------------------------------------------------------------------- */
+
+struct request {
+	char *argv[64]; /* the unit names (and other operands) */
+	int argc;
+	const char *verb, *type, *state, *prop, *whom;
+	bool all, value, no_block, quiet;
+	unsigned lines;
+	int sig;
+};
+
+static int parse_request(char *line, struct request *q, struct ctl_reply *r)
+{
+	char *cur = line, *tok;
+
+	memset(q, 0, sizeof(*q));
+	q->lines = 10;
+	q->sig = SIGTERM;
+	q->whom = "all";
+	while ((tok = str_token(&cur, " \t\r\n")) != NULL) {
+		unsigned long v;
+
+		if (!q->verb)
+			q->verb = tok;
+		else if (tok[0] != '-')
+			q->argc < 64 ? (void)(q->argv[q->argc++] = tok) : (void)0;
+		else if (strcmp(tok, "--all") == 0)
+			q->all = true;
+		else if (strcmp(tok, "--value") == 0)
+			q->value = true;
+		else if (strcmp(tok, "--no-block") == 0)
+			q->no_block = true;
+		else if (strcmp(tok, "--quiet") == 0)
+			q->quiet = true;
+		else if (strncmp(tok, "--type=", 7) == 0)
+			q->type = tok + 7;
+		else if (strncmp(tok, "--state=", 8) == 0)
+			q->state = tok + 8;
+		else if (strncmp(tok, "--property=", 11) == 0)
+			q->prop = tok + 11;
+		else if (strncmp(tok, "--kill-whom=", 12) == 0)
+			q->whom = tok + 12;
+		else if (strncmp(tok, "--lines=", 8) == 0 && opt_ulong(tok + 8, 10, 0, 1000, &v) == 0)
+			q->lines = (unsigned)v;
+		else if (strncmp(tok, "--signal=", 9) == 0 && (q->sig = sup_signal_parse(tok + 9)) > 0)
+			;
+		else {
+			ctl_reply_printf(r, 2, "Bad option %s.", tok);
+			return -1;
+		}
+	}
+	if (!q->verb) {
+		ctl_reply_printf(r, 2, "Too few arguments.");
+		return -1;
+	}
+	return 0;
+}
+
+static const char *socket_sub(struct sd_state *st, const struct sd_socket *s)
+{
+	return sd_socket_service_running(st, s) || (s->accept && s->active) ? "running"
+									      : "listening";
+}
+
+/* the ActiveState word of any unit name */
+static const char *state_word(struct sd_state *st, const char *name)
+{
+	struct sd_unit *u;
+
+	if (is_socket_name(name))
+		return find(st, name)				? "active"
+			: strcmp(st->failed_name, name) == 0	? "failed"
+								: "inactive";
+	u = sd_unit_find(st, name);
+	if (!u) {
+		u = sd_unit_get(st, name);
+		if (!u)
+			return "inactive";
+	}
+	return sd_active_name(u->active);
+}
+
+struct row {
+	char unit[UNIT_NAME_MAX], load[16], active[16], sub[16], desc[128];
+	bool mark;
+};
+
+static int by_unit(const void *a, const void *b)
+{
+	return strcmp(((const struct row *)a)->unit, ((const struct row *)b)->unit);
+}
+
+static bool row_wanted(const struct request *q, const struct row *w, const char *type)
+{
+	if (q->type && strcmp(q->type, type) != 0)
+		return false;
+	if (q->state)
+		return strstr(q->state, w->active) || strstr(q->state, w->sub) ||
+			strstr(q->state, w->load);
+	return q->all || strcmp(w->active, "inactive") != 0;
+}
+
+static int list_units(struct sd_state *st, const struct request *q, struct ctl_reply *r)
+{
+	struct row *rows = xcalloc(st->nsocks + st->nunits + 1, sizeof(*rows));
+	size_t n = 0, w[4] = {4, 4, 6, 3};
+
+	for (size_t i = 0; i < st->nsocks; i++) {
+		struct row *x = &rows[n];
+
+		str_copy(x->unit, sizeof(x->unit), st->socks[i]->name);
+		str_copy(x->load, sizeof(x->load), "loaded");
+		str_copy(x->active, sizeof(x->active), "active");
+		str_copy(x->sub, sizeof(x->sub), socket_sub(st, st->socks[i]));
+		str_copy(x->desc, sizeof(x->desc), st->socks[i]->description);
+		if (row_wanted(q, x, "socket"))
+			n++;
+	}
+	for (size_t i = 0; i < st->nunits; i++) {
+		const struct sd_unit *u = st->units[i];
+		struct row *x = &rows[n];
+
+		str_copy(x->unit, sizeof(x->unit), u->svc.name);
+		str_copy(x->load, sizeof(x->load), u->loaded ? "loaded" : "bad-setting");
+		str_copy(x->active, sizeof(x->active), sd_active_name(u->active));
+		str_copy(x->sub, sizeof(x->sub), sd_sub_name(u->sub));
+		str_copy(x->desc, sizeof(x->desc), u->svc.description);
+		x->mark = u->active == SD_FAILED || !u->loaded;
+		if (row_wanted(q, x, "service"))
+			n++;
+	}
+	if (n)
+		qsort(rows, n, sizeof(*rows), by_unit);
+	for (size_t i = 0; i < n; i++) {
+		size_t l[4] = {strlen(rows[i].unit), strlen(rows[i].load), strlen(rows[i].active),
+			       strlen(rows[i].sub)};
+
+		for (int k = 0; k < 4; k++)
+			if (l[k] > w[k])
+				w[k] = l[k];
+	}
+	ctl_reply_printf(r, 1, "  %-*s %-*s %-*s %-*s DESCRIPTION", (int)w[0], "UNIT", (int)w[1],
+			 "LOAD", (int)w[2], "ACTIVE", (int)w[3], "SUB");
+	for (size_t i = 0; i < n; i++)
+		ctl_reply_printf(r, 1, "%s %-*s %-*s %-*s %-*s %s", rows[i].mark ? "\xe2\x97\x8f" : " ",
+				 (int)w[0], rows[i].unit, (int)w[1], rows[i].load, (int)w[2],
+				 rows[i].active, (int)w[3], rows[i].sub,
+				 rows[i].desc[0] ? rows[i].desc : rows[i].unit);
+	ctl_reply_printf(r, 1, "%s", "");
+	ctl_reply_printf(r, 1, "LOAD   = Reflects whether the unit definition was properly loaded.");
+	ctl_reply_printf(r, 1, "ACTIVE = The high-level unit activation state, i.e. generalization of SUB.");
+	ctl_reply_printf(r, 1, "SUB    = The low-level unit activation state, values depend on unit type.");
+	ctl_reply_printf(r, 1, "%s", "");
+	if (q->state)
+		ctl_reply_printf(r, 1, "%zu loaded units listed.", n);
+	else
+		ctl_reply_printf(r, 1, "%zu loaded units listed.%s", n,
+				 q->all ? "" : " Pass --all to see loaded but inactive units, too.");
+	if (!q->state)
+		ctl_reply_printf(r, 1, "To show all installed unit files use 'svcctl list-unit-files'.");
+	free(rows);
+	return 0;
+}
+
+static void prop(struct ctl_reply *r, const struct request *q, const char *key, const char *fmt,
+		 ...) __attribute__((format(printf, 4, 5)));
+
+static void prop(struct ctl_reply *r, const struct request *q, const char *key, const char *fmt,
+		 ...)
+{
+	char val[512];
+	va_list ap;
+
+	if (q->prop) {
+		/* -p A,B or -p A: a whole-word match in the list */
+		const char *p = q->prop;
+		size_t kl = strlen(key);
+		bool hit = false;
+
+		while (*p && !hit) {
+			size_t l = strcspn(p, ",");
+
+			hit = l == kl && strncmp(p, key, kl) == 0;
+			p += l + (p[l] == ',');
+		}
+		if (!hit)
+			return;
+	}
+	va_start(ap, fmt);
+	vsnprintf(val, sizeof(val), fmt, ap);
+	va_end(ap);
+	if (q->value)
+		ctl_reply_printf(r, 1, "%s", val);
+	else
+		ctl_reply_printf(r, 1, "%s=%s", key, val);
+}
+
+static void stamp_prop(struct ctl_reply *r, const struct request *q, const char *key,
+		       long long us)
+{
+	char ts[64] = "";
+
+	if (us)
+		timestamp(ts, sizeof(ts), us);
+	prop(r, q, key, "%s", ts);
+}
+
+static int show(struct sd_state *st, const struct request *q, struct ctl_reply *r,
+		const char *name)
+{
+	struct sd_socket *s = is_socket_name(name) ? find(st, name) : NULL;
+	struct sd_unit *u = is_socket_name(name) ? NULL : sd_unit_get(st, name);
+
+	prop(r, q, "Id", "%s", name);
+	if (s) {
+		prop(r, q, "Description", "%s", s->description[0] ? s->description : name);
+		prop(r, q, "LoadState", "loaded");
+		prop(r, q, "ActiveState", "active");
+		prop(r, q, "SubState", "%s", socket_sub(st, s));
+		prop(r, q, "FragmentPath", "%s", s->path);
+		prop(r, q, "Accept", "%s", s->accept ? "yes" : "no");
+		prop(r, q, "NAccepted", "%lu", s->accepted);
+		prop(r, q, "NConnections", "%u", s->active);
+		prop(r, q, "NRefused", "%lu", s->refused);
+		prop(r, q, "Triggers", "%s", s->accept ? "" : s->svc.name);
+		stamp_prop(r, q, "ActiveEnterTimestamp", s->active_since);
+	} else if (u) {
+		prop(r, q, "Description", "%s", u->svc.description[0] ? u->svc.description : name);
+		prop(r, q, "LoadState", "%s", u->loaded ? "loaded" : "bad-setting");
+		prop(r, q, "ActiveState", "%s", sd_active_name(u->active));
+		prop(r, q, "SubState", "%s", sd_sub_name(u->sub));
+		prop(r, q, "Result", "%s", sup_result_name(u->result));
+		prop(r, q, "FragmentPath", "%s", u->svc.path ? u->svc.path : "");
+		prop(r, q, "Type", "%s",
+		     (const char *const[]){"simple", "exec", "forking", "oneshot",
+					   "notify"}[u->svc.type]);
+		prop(r, q, "Restart", "%s",
+		     (const char *const[]){"no", "on-success", "on-failure", "on-abnormal",
+					   "on-watchdog", "on-abort", "always"}[u->svc.restart]);
+		prop(r, q, "KillMode", "%s",
+		     (const char *const[]){"control-group", "mixed", "process",
+					   "none"}[u->svc.kill_mode]);
+		prop(r, q, "MainPID", "%ld", (long)u->main_pid);
+		prop(r, q, "ControlPID", "%ld", (long)u->control_pid);
+		prop(r, q, "ExecMainPID", "%ld", (long)u->last_main);
+		prop(r, q, "ExecMainCode", "%d",
+		     !u->main_exited ? 0 : WIFSIGNALED(u->main_status) ? 2 : 1);
+		prop(r, q, "ExecMainStatus", "%d",
+		     u->main_exited ? sup_status_value(u->main_status) : 0);
+		prop(r, q, "NRestarts", "%u", u->restarts);
+		prop(r, q, "StatusText", "%s", u->status_text);
+		prop(r, q, "StatusErrno", "%d", u->errno_value > 0 ? u->errno_value : 0);
+		prop(r, q, "WatchdogUSec", "%lld", u->svc.watchdog_us);
+		prop(r, q, "NotifyAccess", "%s",
+		     (const char *const[]){"none", "main", "exec", "all"}[u->svc.notify_access]);
+		stamp_prop(r, q, "StateChangeTimestamp", u->since_us);
+		stamp_prop(r, q, "ActiveEnterTimestamp", u->active_enter_us);
+	} else {
+		prop(r, q, "LoadState", "not-found");
+		prop(r, q, "ActiveState", "%s", state_word(st, name));
+		prop(r, q, "SubState", "dead");
+	}
+	prop(r, q, "UnitFileState", "%s",
+	     install_state_name(install_get_state("", st->unit_dir, name)));
+	return 0;
+}
+
+/* start, stop, restart, try-restart, reload, reload-or-restart of one unit: 0, an exit code
+ * (messages in r), or -1 when the reply must wait for the job */
+static int job(struct sd_state *st, const char *verb, const char *name, struct ctl_reply *r)
+{
+	bool stop = strcmp(verb, "stop") == 0, start = strcmp(verb, "start") == 0;
+	bool restart = strcmp(verb, "restart") == 0, try = strcmp(verb, "try-restart") == 0;
+	bool reload = strcmp(verb, "reload") == 0;
+	struct sd_unit *u;
+
+	if (is_socket_name(name)) {
+		if (try && !find(st, name))
+			return 0;
+		if (reload) {
+			ctl_reply_printf(r, 2,
+					 "Failed to reload %s: Job type reload is not applicable for unit %s.",
+					 name, name);
+			return 3;
+		}
+		if (!start)
+			stop_socket(st, name);
+		return stop ? 0 : start_socket(st, r, name);
+	}
+	u = sd_unit_get(st, name);
+	if (!u) {
+		if (stop || try)
+			return 0;
+		ctl_reply_printf(r, 2, "Failed to %s %s: Unit %s not found.", verb, name, name);
+		return 5;
+	}
+	if (!u->loaded && !stop) {
+		ctl_reply_printf(r, 2, "Failed to %s %s: Unit %s has a bad unit file setting.", verb,
+				 name, name);
+		return 1;
+	}
+	if (stop) {
+		u->manual = false;
+		sd_unit_stop(st, u);
+		return -1;
+	}
+	if (try && u->active != SD_ACTIVE && u->active != SD_RELOADING)
+		return 0;
+	if (reload || strcmp(verb, "reload-or-restart") == 0) {
+		int rc = u->active == SD_ACTIVE ? sd_unit_reload(st, u) : 3;
+
+		if (rc == 0)
+			return -1;
+		if (reload) {
+			if (u->active != SD_ACTIVE)
+				ctl_reply_printf(r, 2,
+						 "Failed to reload %s: Unit %s is not active, cannot reload.",
+						 name, name);
+			else
+				ctl_reply_printf(r, 2,
+						 "Failed to reload %s: Job type reload is not applicable for unit %s.",
+						 name, name);
+			return 3;
+		}
+		restart = true; /* reload-or-restart without ExecReload= */
+	}
+	if ((restart || try) && u->active != SD_INACTIVE && u->active != SD_FAILED) {
+		sd_unit_stop(st, u);
+		u->pending_start = true;
+		if (u->active == SD_INACTIVE || u->active == SD_FAILED) { /* stopped at once */
+			u->pending_start = false;
+			sd_unit_start(st, u);
+		}
+	} else {
+		sd_unit_start(st, u);
+	}
+	u->manual = true;
+	return -1;
+}
+
+static bool job_verb(const char *v)
+{
+	static const char *const verbs[] = {"start",  "stop",	     "restart",
+					    "reload", "try-restart", "reload-or-restart"};
+
+	for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
+		if (strcmp(v, verbs[i]) == 0)
+			return true;
+	return false;
+}
+
 static void execute(struct sd_state *st, struct sd_client *c, char *line, struct ctl_reply *r)
 {
-	char *argv[64], *cur = line, *tok;
-	int argc = 0, rc = 0;
+	struct request q;
+	int rc = 0;
 	bool privileged = c->uid == 0;
+	const char *verb;
 
-	while (argc < 64 && (tok = str_token(&cur, " \t\r\n")) != NULL)
-		argv[argc++] = tok;
-	if (argc == 0) {
-		ctl_reply_printf(r, 2, "Too few arguments.");
+	if (parse_request(line, &q, r) < 0) {
 		r->code = 1;
 		return;
 	}
-	if (strcmp(argv[0], "is-active") == 0 || strcmp(argv[0], "is-failed") == 0) {
-		bool failed_verb = argv[0][3] == 'f', any = false;
+	verb = q.verb;
+	if (strcmp(verb, "is-active") == 0 || strcmp(verb, "is-failed") == 0) {
+		bool failed_verb = verb[3] == 'f', any = false;
 
-		for (int i = 1; i < argc; i++) {
-			bool active = find(st, argv[i]) != NULL;
-			bool failed = !active && strcmp(st->failed_name, argv[i]) == 0;
+		for (int i = 0; i < q.argc; i++) {
+			const char *w = state_word(st, q.argv[i]);
 
-			ctl_reply_printf(r, 1, "%s",
-					 active		  ? "active"
-						 : failed ? "failed"
-							  : "inactive");
-			if (failed_verb ? failed : active)
+			if (!q.quiet)
+				ctl_reply_printf(r, 1, "%s", w);
+			if (failed_verb ? strcmp(w, "failed") == 0
+					: strcmp(w, "active") == 0 || strcmp(w, "reloading") == 0)
 				any = true;
 		}
 		r->code = any ? 0 : failed_verb ? 1 : 3;
 		return;
 	}
-	if (strcmp(argv[0], "status") == 0) {
-		for (int i = 1; i < argc; i++) {
+	if (strcmp(verb, "status") == 0) {
+		for (int i = 0; i < q.argc; i++) {
 			int one;
 
-			if (i > 1)
+			if (i > 0)
 				ctl_reply_printf(r, 1, "%s", "");
-			one = status_socket(st, r, argv[i]);
+			one = is_socket_name(q.argv[i]) ? status_socket(st, r, q.argv[i])
+							: status_service(st, r, q.argv[i], q.lines);
 			if (!rc)
 				rc = one;
 		}
 		r->code = rc;
 		return;
 	}
-	if (strcmp(argv[0], "list-sockets") == 0) {
+	if (strcmp(verb, "list-sockets") == 0) {
 		r->code = list_sockets(st, r);
 		return;
 	}
-	if (strcmp(argv[0], "start") == 0 || strcmp(argv[0], "stop") == 0 ||
-	    strcmp(argv[0], "restart") == 0 || strcmp(argv[0], "daemon-reload") == 0) {
-		if (!privileged) {
-			ctl_reply_printf(r, 2, "Failed to %s %s: Access denied", argv[0],
-					 argc > 1 ? argv[1] : "");
-			r->code = 4;
-			return;
+	if (strcmp(verb, "list-units") == 0) {
+		r->code = list_units(st, &q, r);
+		return;
+	}
+	if (strcmp(verb, "show") == 0) {
+		for (int i = 0; i < q.argc; i++) {
+			if (i > 0)
+				ctl_reply_printf(r, 1, "%s", "");
+			show(st, &q, r, q.argv[i]);
 		}
-		if (strcmp(argv[0], "daemon-reload") == 0) {
-			sd_reload(st);
-			r->code = 0;
-			return;
-		}
-		for (int i = 1; i < argc && !rc; i++) {
-			if (!is_socket_name(argv[i])) {
-				ctl_reply_printf(
-					r, 2,
-					"Failed to %s %s: socketd supervises socket units only (so far).",
-					argv[0], argv[i]);
-				rc = 1;
-				break;
+		r->code = 0;
+		return;
+	}
+	if (!job_verb(verb) && strcmp(verb, "daemon-reload") != 0 &&
+	    strcmp(verb, "daemon-reexec") != 0 && strcmp(verb, "kill") != 0 &&
+	    strcmp(verb, "reset-failed") != 0) {
+		ctl_reply_printf(r, 2, "Unknown command verb %s.", verb);
+		r->code = 1;
+		return;
+	}
+	if (!privileged) {
+		ctl_reply_printf(r, 2, "Failed to %s %s: Access denied", verb,
+				 q.argc > 0 ? q.argv[0] : "");
+		r->code = 4;
+		return;
+	}
+	if (strcmp(verb, "daemon-reload") == 0) {
+		sd_reload(st);
+		r->code = 0;
+		return;
+	}
+	if (strcmp(verb, "daemon-reexec") == 0) {
+		st->reexec = true; /* after this reply is written */
+		r->code = 0;
+		return;
+	}
+	if (strcmp(verb, "kill") == 0 || strcmp(verb, "reset-failed") == 0) {
+		bool kill_verb = verb[0] == 'k';
+
+		if (!kill_verb && q.argc == 0)
+			for (size_t i = 0; i < st->nunits; i++)
+				if (st->units[i]->active == SD_FAILED)
+					q.argv[q.argc < 64 ? q.argc++ : 63] = st->units[i]->svc.name;
+		for (int i = 0; i < q.argc; i++) {
+			struct sd_unit *u = is_socket_name(q.argv[i]) ? NULL : sd_unit_get(st, q.argv[i]);
+
+			if (is_socket_name(q.argv[i]) && !kill_verb) {
+				if (strcmp(st->failed_name, q.argv[i]) == 0)
+					st->failed_name[0] = '\0';
+				continue;
 			}
-			if (argv[0][2] != 'a') /* stop or restart */
-				stop_socket(st, argv[i]);
-			if (strcmp(argv[0], "stop") != 0)
-				rc = start_socket(st, r, argv[i]);
+			if (!u) {
+				ctl_reply_printf(r, 2, "Failed to %s unit %s: Unit %s not loaded.",
+						 kill_verb ? "kill" : "reset failed state of", q.argv[i],
+						 q.argv[i]);
+				rc = rc ? rc : 1;
+			} else if (kill_verb) {
+				sd_unit_kill(st, u, q.sig, strcmp(q.whom, "main") == 0);
+			} else {
+				if (u->active == SD_FAILED)
+					u->active = SD_INACTIVE, u->sub = SD_SUB_DEAD;
+				u->result = SUP_SUCCESS;
+				u->limit_count = 0;
+				u->limit_start_us = 0;
+			}
 		}
 		r->code = rc;
 		return;
 	}
-	ctl_reply_printf(r, 2, "Unknown command verb %s.", argv[0]);
-	r->code = 1;
+	/* the jobs: every unit first, then the reply waits for the ones that take time */
+	c->nwait = 0;
+	for (int i = 0; i < q.argc; i++) {
+		unsigned runs = 0;
+		struct sd_unit *u = is_socket_name(q.argv[i]) ? NULL : sd_unit_find(st, q.argv[i]);
+		int one;
+
+		if (u)
+			runs = u->runs;
+		one = job(st, verb, q.argv[i], r);
+		if (one == -1 && !q.no_block) {
+			u = sd_unit_find(st, q.argv[i]);
+			if (u && c->nwait < SD_MAX_WAIT) {
+				c->wait[c->nwait].unit = u;
+				c->wait[c->nwait].runs = runs;
+				c->nwait++;
+			}
+		} else if (one > 0 && !rc) {
+			rc = one;
+		}
+	}
+	str_copy(c->wait_verb, sizeof(c->wait_verb), verb);
+	r->code = rc;
+}
+
+/* a reply that waited: 1 when every job it waits for has ended (r then complete) */
+static bool jobs_done(struct sd_client *c, struct ctl_reply *r)
+{
+	for (size_t i = 0; i < c->nwait; i++) {
+		const char *verb = c->wait_verb;
+		int one;
+
+		if (!c->wait[i].unit)
+			continue;
+		if (strcmp(verb, "restart") == 0 || strcmp(verb, "try-restart") == 0 ||
+		    strcmp(verb, "reload-or-restart") == 0)
+			verb = c->wait[i].unit->active == SD_RELOADING ? "reload" : "start";
+		one = job_outcome(c->wait[i].unit, verb, c->wait[i].runs, r);
+		if (one < 0)
+			return false;
+		c->wait[i].unit = NULL;
+		if (one > 0 && !r->code)
+			r->code = one;
+	}
+	return true;
 }
 
 size_t sd_ctl_poll_fds(struct sd_state *st, struct pollfd *pfd, size_t max)
@@ -380,6 +1116,7 @@ size_t sd_ctl_poll_fds(struct sd_state *st, struct pollfd *pfd, size_t max)
 			continue;
 		pfd[n].fd = c->fd;
 		pfd[n].events = c->out ? POLLOUT : POLLIN;
+		pfd[n].revents = 0;
 		n++;
 	}
 	return n;
@@ -418,8 +1155,45 @@ static void accept_clients(struct sd_state *st)
 	}
 }
 
+static void start_reply(struct sd_client *c, struct ctl_reply *r)
+{
+	if (ctl_reply_finish(r) < 0) {
+		ctl_reply_free(r);
+		drop(c);
+		return;
+	}
+	c->out = r->buf;
+	c->outlen = r->len;
+	c->outpos = 0;
+	memset(r, 0, sizeof(*r));
+}
+
+static void write_reply(struct sd_client *c)
+{
+	while (c->outpos < c->outlen) {
+		ssize_t w = write(c->fd, c->out + c->outpos, c->outlen - c->outpos);
+
+		if (w < 0 && (errno == EAGAIN || errno == EINTR))
+			return; /* the client reads slowly: POLLOUT brings us back */
+		if (w <= 0) {
+			drop(c);
+			return;
+		}
+		c->outpos += (size_t)w;
+	}
+	drop(c);
+}
+
 static void serve(struct sd_state *st, struct sd_client *c)
 {
+	if (c->nwait) {
+		/* a waiting client said something or hung up: it gives up its jobs */
+		char b[64];
+
+		if (read(c->fd, b, sizeof(b)) <= 0)
+			drop(c);
+		return;
+	}
 	if (!c->out) {
 		ssize_t n = read(c->fd, c->in + c->inlen, sizeof(c->in) - 1 - c->inlen);
 		struct ctl_reply r = {0};
@@ -442,28 +1216,18 @@ static void serve(struct sd_state *st, struct sd_client *c)
 		} else {
 			*nl = '\0';
 			execute(st, c, c->in, &r);
+			if (c->nwait && !jobs_done(c, &r)) {
+				/* the reply waits for the jobs (no deadline: systemctl waits too) */
+				c->pending = r;
+				c->deadline_us = LLONG_MAX;
+				return;
+			}
 		}
-		if (ctl_reply_finish(&r) < 0) {
-			ctl_reply_free(&r);
-			drop(c);
+		start_reply(c, &r);
+		if (c->fd < 0)
 			return;
-		}
-		c->out = r.buf;
-		c->outlen = r.len;
-		c->outpos = 0;
 	}
-	while (c->outpos < c->outlen) {
-		ssize_t w = write(c->fd, c->out + c->outpos, c->outlen - c->outpos);
-
-		if (w < 0 && (errno == EAGAIN || errno == EINTR))
-			return; /* the client reads slowly: POLLOUT brings us back */
-		if (w <= 0) {
-			drop(c);
-			return;
-		}
-		c->outpos += (size_t)w;
-	}
-	drop(c);
+	write_reply(c);
 }
 
 void sd_ctl_handle(struct sd_state *st, const struct pollfd *pfd, size_t n)
@@ -483,7 +1247,16 @@ void sd_ctl_handle(struct sd_state *st, const struct pollfd *pfd, size_t n)
 				break;
 			}
 	}
-	for (int i = 0; i < SD_MAX_CLIENTS; i++)
-		if (st->clients[i].fd >= 0 && now > st->clients[i].deadline_us)
-			drop(&st->clients[i]); /* too slow: it cannot hold socketd */
+	for (int i = 0; i < SD_MAX_CLIENTS; i++) {
+		struct sd_client *c = &st->clients[i];
+
+		if (c->fd >= 0 && c->nwait && jobs_done(c, &c->pending)) {
+			c->nwait = 0;
+			start_reply(c, &c->pending);
+			if (c->fd >= 0)
+				write_reply(c);
+		}
+		if (c->fd >= 0 && now > c->deadline_us)
+			drop(c); /* too slow: it cannot hold socketd */
+	}
 }

@@ -22,6 +22,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -94,6 +95,8 @@ static void reap(struct sd_state *st)
 	pid_t pid;
 
 	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+		if (sd_unit_reaped(st, pid, status))
+			continue;
 		for (size_t i = 0; i < st->nchildren; i++) {
 			struct sd_child *c = &st->children[i];
 
@@ -102,17 +105,8 @@ static void reap(struct sd_state *st)
 			if (c->sock) {
 				struct sd_socket *s = c->sock;
 
-				if (s->main_pid == pid) {
-					s->main_pid = 0;
-					/* the service may have made them blocking (the fds are shared) */
-					for (size_t j = 0; j < s->nl; j++)
-						if (s->l[j].fd >= 0)
-							fcntl(s->l[j].fd, F_SETFL,
-							      fcntl(s->l[j].fd, F_GETFL) |
-								      O_NONBLOCK);
-				} else if (s->active) {
+				if (s->active)
 					s->active--;
-				}
 				if (!(WIFEXITED(status) && WEXITSTATUS(status) == 0) &&
 				    !s->svc.ignore_failure)
 					log_msg(LOG_NOTICE, "%s: process %ld %s, status=%d",
@@ -133,6 +127,7 @@ void sd_reload(struct sd_state *st)
 	struct sd_socket **keep;
 
 	log_msg(LOG_INFO, "Reloading.");
+	sd_units_reload_config(st);
 	sd_load_units(st->unit_dir, false, &fresh, &nfresh);
 	keep = xcalloc(st->nsocks + nfresh + 1, sizeof(*keep));
 	/* units still enabled whose new version failed to load: keep the old one */
@@ -160,7 +155,6 @@ void sd_reload(struct sd_state *st)
 				fresh[i]->refused = st->socks[j]->refused;
 				fresh[i]->instances = st->socks[j]->instances;
 				fresh[i]->active = st->socks[j]->active;
-				fresh[i]->main_pid = st->socks[j]->main_pid;
 				fresh[i]->active_since = st->socks[j]->active_since;
 				fresh[i]->manual = st->socks[j]->manual;
 				for (size_t c = 0; c < st->nchildren; c++)
@@ -218,6 +212,37 @@ static void notify_ready(int ready_fd)
 	}
 }
 
+static bool units_running(const struct sd_state *st)
+{
+	for (size_t i = 0; i < st->nunits; i++)
+		if (st->units[i]->active != SD_INACTIVE && st->units[i]->active != SD_FAILED)
+			return true;
+	return false;
+}
+
+static void shutdown_state(struct sd_state *st, int sfd)
+{
+	for (size_t i = 0; i < st->nsocks; i++) {
+		sd_close_socket(st->socks[i]);
+		sd_free_socket(st->socks[i]);
+	}
+	free(st->socks);
+	sd_units_free(st);
+	free(st->children);
+	if (st->rules_loaded)
+		rules_cache_free(&st->rules);
+	close(sfd);
+	if (st->ctl_fd >= 0) {
+		close(st->ctl_fd);
+		unlink(st->ctl_path);
+	}
+	for (int c = 0; c < SD_MAX_CLIENTS; c++)
+		if (st->clients[c].fd >= 0) {
+			close(st->clients[c].fd);
+			free(st->clients[c].out);
+		}
+}
+
 static int run(struct sd_state *st, int ready_fd)
 {
 	struct pollfd *pfd = NULL;
@@ -245,16 +270,21 @@ static int run(struct sd_state *st, int ready_fd)
 	for (size_t i = 0; i < st->nsocks; i++)
 		st->socks[i]->active_since = realtime_now_us();
 	sd_ctl_open(st);
+	/* orphans of the services (a forking daemon, sessions left by KillMode=process) become
+	 * socketd's children: their exits are seen, Type=forking finds its daemon */
+	prctl(PR_SET_CHILD_SUBREAPER, 1);
+	sd_units_start_enabled(st);
 	notify_ready(ready_fd);
 	log_msg(LOG_INFO, "listening: %zu socket unit%s", st->nsocks, st->nsocks == 1 ? "" : "s");
 	for (;;) {
-		size_t n = 1, total = 0, first_listener, nctl;
+		size_t n = 1, total = 0, first_listener, nctl, nunit;
 		long long now = sd_now_us(), wake = -1, ctl_wake;
 		int timeout;
 
 		for (size_t i = 0; i < st->nsocks; i++)
 			total += st->socks[i]->nl;
 		total += 1 + SD_MAX_CLIENTS; /* the control socket and its clients */
+		total += 3 * st->nunits; /* notify sockets, readiness and output pipes */
 		if (!pfd || !map || total + 1 > cap) {
 			cap = total + 1;
 			pfd = xrealloc(pfd, cap * sizeof(*pfd));
@@ -263,7 +293,8 @@ static int run(struct sd_state *st, int ready_fd)
 		pfd[0].fd = sfd;
 		pfd[0].events = POLLIN;
 		nctl = sd_ctl_poll_fds(st, pfd + 1, cap - 1);
-		n = first_listener = 1 + nctl;
+		nunit = sd_units_poll_fds(st, pfd + 1 + nctl, cap - 1 - nctl);
+		n = first_listener = 1 + nctl + nunit;
 		for (size_t i = 0; i < st->nsocks; i++) {
 			struct sd_socket *s = st->socks[i];
 
@@ -279,7 +310,8 @@ static int run(struct sd_state *st, int ready_fd)
 			}
 			/* Accept=no: not while its service runs; Accept=yes: not over MaxConnections
 			 * (the extra connections wait in the backlog, as tcpserver does) */
-			if (s->main_pid || (s->accept && s->active >= s->max_conn))
+			if (st->stopping || sd_socket_service_running(st, s) ||
+			    (s->accept && s->active >= s->max_conn))
 				continue;
 			for (size_t j = 0; j < s->nl; j++) {
 				if (s->l[j].fd < 0)
@@ -292,6 +324,9 @@ static int run(struct sd_state *st, int ready_fd)
 			}
 		}
 		ctl_wake = sd_ctl_next_deadline(st);
+		if (ctl_wake >= 0 && (wake < 0 || ctl_wake < wake))
+			wake = ctl_wake;
+		ctl_wake = sd_units_next_deadline(st);
 		if (ctl_wake >= 0 && (wake < 0 || ctl_wake < wake))
 			wake = ctl_wake;
 		timeout = wake < 0 ? -1 : wake <= now ? 0 : (int)((wake - now) / 1000 + 1);
@@ -313,28 +348,20 @@ static int run(struct sd_state *st, int ready_fd)
 					stop = true;
 			}
 			reap(st);
-			if (stop) {
+			if (stop && !st->stopping) {
+				/* the services are stopped as systemd stops them at shutdown; the
+				 * loop goes on until the last one is down */
 				log_msg(LOG_INFO, "Stopping.");
-				for (size_t i = 0; i < st->nsocks; i++) {
+				st->stopping = true;
+				for (size_t i = 0; i < st->nsocks; i++)
 					sd_close_socket(st->socks[i]);
-					sd_free_socket(st->socks[i]);
-				}
-				free(st->socks);
-				free(st->children);
+				for (size_t i = 0; i < st->nunits; i++)
+					sd_unit_stop(st, st->units[i]);
+			}
+			if (st->stopping && !units_running(st)) {
+				shutdown_state(st, sfd);
 				free(pfd);
 				free(map);
-				if (st->rules_loaded)
-					rules_cache_free(&st->rules);
-				close(sfd);
-				if (st->ctl_fd >= 0) {
-					close(st->ctl_fd);
-					unlink(st->ctl_path);
-				}
-				for (int c = 0; c < SD_MAX_CLIENTS; c++)
-					if (st->clients[c].fd >= 0) {
-						close(st->clients[c].fd);
-						free(st->clients[c].out);
-					}
 				return 0;
 			}
 			if (hup) {
@@ -342,9 +369,17 @@ static int run(struct sd_state *st, int ready_fd)
 				continue; /* the listener table changed */
 			}
 		}
+		sd_units_handle(st, pfd + 1 + nctl, nunit);
 		for (size_t k = first_listener; k < n; k++)
 			if (pfd[k].revents & (POLLIN | POLLERR | POLLHUP))
 				sd_activate(st, map[k].s, map[k].i);
+		sd_units_timers(st);
+		if (st->stopping && !units_running(st)) {
+			shutdown_state(st, sfd);
+			free(pfd);
+			free(map);
+			return 0;
+		}
 		/* last: a control request may start or stop units (the map above is then stale) */
 		sd_ctl_handle(st, pfd + 1, nctl);
 	}

@@ -3,6 +3,7 @@
 #define GATEBOX_SOCKETD_H
 
 #include "common.h"
+#include "ctl.h"
 #include "net.h"
 #include "rules_cache.h"
 #include "sup.h"
@@ -17,11 +18,53 @@
 
 enum sd_io { SD_IO_DEFAULT, SD_IO_NULL, SD_IO_SOCKET, SD_IO_INHERIT, SD_IO_JOURNAL };
 
+enum sd_type { SD_SIMPLE, SD_EXEC, SD_FORKING, SD_ONESHOT, SD_NOTIFY };
+enum sd_kill_mode { SD_KILL_CGROUP, SD_KILL_MIXED, SD_KILL_PROCESS, SD_KILL_NONE };
+enum sd_notify_access { SD_NOTIFY_NONE, SD_NOTIFY_MAIN, SD_NOTIFY_EXEC, SD_NOTIFY_ALL };
+/* the Exec*= lists, in the order a run goes through them */
+enum sd_phase {
+	SD_PH_START_PRE,
+	SD_PH_START,
+	SD_PH_START_POST,
+	SD_PH_RELOAD,
+	SD_PH_STOP,
+	SD_PH_STOP_POST,
+	SD_PH_COUNT
+};
+
+struct sd_cmd {
+	char *line; /* without its prefixes, specifiers unexpanded */
+	bool ignore; /* the '-' prefix: a failure does not count */
+	enum sd_phase phase;
+};
+
+/* the dependency lists of [Unit], by kind */
+enum sd_dep { SD_DEP_REQUIRES, SD_DEP_WANTS, SD_DEP_AFTER, SD_DEP_BEFORE, SD_DEP_CONFLICTS,
+	      SD_DEP_COUNT };
+
 struct sd_service {
 	char name[UNIT_NAME_MAX]; /* "echo@.service" */
 	char *path;
 	char *exec; /* ExecStart= without its prefixes, specifiers unexpanded */
 	bool ignore_failure; /* the '-' prefix */
+	char description[128];
+	/* the lifecycle of a long-running (or oneshot) service */
+	struct sd_cmd *cmds;
+	size_t ncmds;
+	enum sd_type type;
+	bool remain_after_exit, send_sigkill;
+	char *pidfile;
+	long long timeout_start_us, timeout_stop_us, restart_us, watchdog_us;
+	long long start_limit_interval_us;
+	unsigned start_limit_burst;
+	int kill_signal;
+	enum sd_kill_mode kill_mode;
+	enum sup_restart restart;
+	struct sup_success success;
+	enum sd_notify_access notify_access;
+	int notify_fd; /* NotifyFd=N (s6 readiness), -1 */
+	char **deps[SD_DEP_COUNT];
+	size_t ndeps[SD_DEP_COUNT];
 	char *env[SD_MAX_ENV];
 	size_t nenv;
 	int uid, gid;
@@ -67,6 +110,68 @@ struct sd_socket {
 	long long active_since; /* CLOCK_REALTIME, µs */
 };
 
+enum sd_active { SD_INACTIVE, SD_ACTIVATING, SD_ACTIVE, SD_RELOADING, SD_DEACTIVATING, SD_FAILED };
+enum sd_sub {
+	SD_SUB_DEAD,
+	SD_SUB_START_PRE,
+	SD_SUB_START,
+	SD_SUB_START_POST,
+	SD_SUB_RUNNING,
+	SD_SUB_EXITED,
+	SD_SUB_RELOAD,
+	SD_SUB_STOP,
+	SD_SUB_STOP_WATCHDOG,
+	SD_SUB_STOP_SIGTERM,
+	SD_SUB_STOP_SIGKILL,
+	SD_SUB_STOP_POST,
+	SD_SUB_FINAL_SIGTERM,
+	SD_SUB_FINAL_SIGKILL,
+	SD_SUB_FAILED,
+	SD_SUB_AUTO_RESTART
+};
+enum sd_job { SD_JOB_NONE, SD_JOB_START, SD_JOB_STOP, SD_JOB_RESTART, SD_JOB_RELOAD };
+
+#define SD_LOG_RING 4096
+
+/* A service unit socketd supervises: its configuration and the state of its current run. */
+struct sd_unit {
+	struct sd_service svc;
+	bool loaded; /* false: the unit file is missing or bad (kept for its state) */
+	bool manual; /* started by svcctl, not by enablement */
+	enum sd_active active;
+	enum sd_sub sub;
+	enum sup_result result;
+	enum sd_job job; /* what a waiting svcctl asked for, reported when it ends */
+	bool job_waits; /* the job waits for ordering dependencies */
+	bool stop_requested; /* no restart after this run */
+	bool ready; /* Type=notify: READY=1 seen */
+	bool pending_start; /* start again once the stop in progress ends (restart) */
+	bool reload_failed; /* the last ExecReload= failed (the reload job reports it) */
+	unsigned runs; /* starts begun: a waiting svcctl tells its run from a later one */
+	pid_t main_pid, control_pid;
+	pid_t last_main; /* the main process of the last run, for status after it ended */
+	pid_t main_pgid, control_pgid; /* their process groups (KillMode= signals them) */
+	int main_status, control_status; /* the last wait statuses, for status */
+	bool main_exited;
+	enum sd_phase phase; /* of the control process, or of the ExecStart= in progress */
+	size_t cmd; /* index in svc.cmds of the command running now */
+	long long deadline_us; /* monotonic: the timeout or the restart of this state, 0: none */
+	long long watchdog_us; /* monotonic: the watchdog deadline, 0: none */
+	long long since_us, active_enter_us; /* CLOCK_REALTIME of the last state change */
+	long long limit_start_us;
+	unsigned limit_count, restarts;
+	int notify_sock; /* NOTIFY_SOCKET (a datagram socket of its own), -1 */
+	char notify_path[108];
+	int ready_pipe; /* NotifyFd='s read end, -1 */
+	int out_pipe, out_w; /* StandardOutput=journal: the pipe's ends, -1 */
+	char status_text[128];
+	int errno_value;
+	char *ring; /* the unit's log lines, at most SD_LOG_RING bytes */
+	size_t ring_len;
+	char partial[256]; /* an unfinished output line */
+	size_t partial_len;
+};
+
 struct sd_child {
 	pid_t pid;
 	struct sd_socket *sock;
@@ -74,9 +179,19 @@ struct sd_child {
 	socklen_t peer_len;
 };
 
+#define SD_MAX_WAIT 16
+
 struct sd_client {
 	int fd;
 	uid_t uid;
+	/* start/stop/... jobs the reply waits for (the reply so far is in pending) */
+	struct {
+		struct sd_unit *unit;
+		unsigned runs;
+	} wait[SD_MAX_WAIT];
+	size_t nwait;
+	char wait_verb[24];
+	struct ctl_reply pending;
 	char in[4096];
 	size_t inlen;
 	char *out;
@@ -89,8 +204,12 @@ struct sd_client {
 struct sd_state {
 	const char *unit_dir;
 	bool foreground, check_only, verbose;
+	bool reexec; /* daemon-reexec: exec the new binary once the reply is out */
+	bool stopping; /* SIGTERM: the services are being stopped, then socketd exits */
 	struct sd_socket **socks;
 	size_t nsocks;
+	struct sd_unit **units; /* service units (loaded when enabled, started or triggered) */
+	size_t nunits;
 	struct sd_child *children;
 	size_t nchildren, children_cap;
 	struct rules_cache rules;
@@ -127,6 +246,60 @@ struct sd_socket *sd_load_one(const char *dir, const char *name, int *errors);
 /* Is name enabled (a DIR/<target>.wants/<name> entry exists)? */
 bool sd_unit_enabled(const char *dir, const char *name);
 void sd_print_socket(const struct sd_socket *s);
+
+/* ctl.c: start a socket unit (svcctl start, or a dependency): 0, or an exit code with
+ * the reason in why */
+int sd_socket_start(struct sd_state *st, const char *name, char *why, size_t size);
+
+/* service.c: the lifecycle of service units */
+struct sd_unit *sd_unit_find(struct sd_state *st, const char *name);
+/* find it, or load it from the unit dir (NULL: no such file; a bad file gives an unloaded
+ * unit that reports its error) */
+struct sd_unit *sd_unit_get(struct sd_state *st, const char *name);
+void sd_unit_start(struct sd_state *st, struct sd_unit *u);
+void sd_unit_stop(struct sd_state *st, struct sd_unit *u);
+/* 0 started, or an exit code for svcctl (3: no ExecReload=) */
+int sd_unit_reload(struct sd_state *st, struct sd_unit *u);
+void sd_unit_kill(struct sd_state *st, struct sd_unit *u, int sig, bool main_only);
+/* a child exited: true if it was one of a unit's processes */
+bool sd_unit_reaped(struct sd_state *st, pid_t pid, int status);
+/* the poll fds of every unit (notify sockets, readiness and output pipes), their events,
+ * and the next timer */
+size_t sd_units_poll_fds(struct sd_state *st, struct pollfd *pfd, size_t max);
+void sd_units_handle(struct sd_state *st, const struct pollfd *pfd, size_t n);
+long long sd_units_next_deadline(const struct sd_state *st);
+void sd_units_timers(struct sd_state *st);
+/* start the enabled service units (at start-up) */
+void sd_units_start_enabled(struct sd_state *st);
+/* daemon-reload: new configuration for loaded units, runs keep going */
+void sd_units_reload_config(struct sd_state *st);
+void sd_units_free(struct sd_state *st);
+void sd_unit_log(struct sd_unit *u, pid_t pid, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+const char *sd_active_name(enum sd_active a);
+const char *sd_sub_name(enum sd_sub s);
+/* is the Accept=no service of socket s running (its listeners are then not polled)? */
+bool sd_socket_service_running(struct sd_state *st, const struct sd_socket *s);
+
+/* units.c: the [Service] settings of file dir/name into svc (errors counted in *errors) */
+void sd_load_service(const char *dir, const char *name, struct sd_service *svc, int *errors);
+void sd_free_service(struct sd_service *svc);
+
+/* spawn.c: start one process of a service */
+struct sd_spawn_req {
+	const struct sd_service *svc;
+	const char *line; /* the command (ExecStart= or another Exec*=) */
+	const char *unit_name;
+	int conn; /* Accept=yes: the connection, else -1 */
+	const struct sockaddr_storage *peer, *local;
+	socklen_t plen, llen;
+	bool pass_listeners; /* the listeners of the sockets that trigger it (LISTEN_FDS) */
+	char *const *extra_env; /* NULL-terminated, or NULL */
+	int out_fd; /* where StandardOutput/Error=journal go, -1: socketd's log */
+	int notify_fd; /* NotifyFd='s write end, -1 */
+	char *watchdog_pid; /* a "WATCHDOG_PID=" slot in extra_env, or NULL */
+};
+pid_t sd_spawn(struct sd_state *st, const struct sd_spawn_req *rq);
 
 /* conn.c: handle readiness of listener i of s. */
 void sd_activate(struct sd_state *st, struct sd_socket *s, size_t i);

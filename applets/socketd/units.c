@@ -6,6 +6,7 @@
 #include <dirent.h>
 #include <grp.h>
 #include <pwd.h>
+#include <signal.h>
 #include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -42,6 +43,8 @@ static const char *const known_unit[] = {"Description",
 					 "PartOf",
 					 "DefaultDependencies",
 					 "ConditionPathExists",
+					 "StartLimitIntervalSec",
+					 "StartLimitBurst",
 					 NULL};
 static const char *const known_install[] = {"WantedBy", "RequiredBy", "Alias", "Also", NULL};
 static const char *const known_socket[] = {"ListenStream",
@@ -103,6 +106,9 @@ static const char *const known_service[] = {"ExecStart",
 					    "WatchdogSec",
 					    "RuntimeDirectory",
 					    "RuntimeDirectoryMode",
+					    "NotifyFd",
+					    "StartLimitInterval",
+					    "StartLimitBurst",
 					    NULL};
 
 static bool in_list(const char *const *l, const char *k)
@@ -277,12 +283,195 @@ static void env_file(struct loader *ld, struct sd_service *svc, const struct uni
 	fclose(fp);
 }
 
-static void load_service(struct loader *ld, const char *dir, struct sd_socket *s)
+/* Exec*= command lines: the prefixes go ('-' is remembered), the program must be absolute */
+static void add_cmds(struct loader *ld, struct sd_service *svc, const struct unit_file *u,
+		     const char *key, enum sd_phase phase)
 {
-	struct sd_service *svc = &s->svc;
+	const struct unit_entry *list[64];
+	size_t n = unit_get_all(u, "Service", key, list, 64);
+
+	for (size_t i = 0; i < n && i < 64; i++) {
+		const char *v = list[i]->value;
+		bool ignore = false;
+
+		for (; *v == '-' || *v == '@' || *v == ':' || *v == '+' || *v == '!'; v++)
+			if (*v == '-')
+				ignore = true;
+		if (*v != '/' && *v != '$') {
+			bad(ld, list[i], "the program must be an absolute path");
+			continue;
+		}
+		svc->cmds = xrealloc(svc->cmds, (svc->ncmds + 1) * sizeof(*svc->cmds));
+		svc->cmds[svc->ncmds].line = xstrdup(v);
+		svc->cmds[svc->ncmds].ignore = ignore;
+		svc->cmds[svc->ncmds].phase = phase;
+		svc->ncmds++;
+	}
+}
+
+static void timespan_key(struct loader *ld, const struct unit_file *u, const char *section,
+			 const char *key, long long *out)
+{
+	const struct unit_entry *e = unit_get(u, section, key);
+	long long us;
+
+	if (!e || !*e->value)
+		return;
+	if ((us = unit_timespan_us(e->value)) < 0)
+		bad(ld, e, NULL);
+	else
+		*out = us;
+}
+
+static bool word_key(struct loader *ld, const struct unit_file *u, const char *key,
+		     const char *const *words, int *out)
+{
+	const struct unit_entry *e = unit_get(u, "Service", key);
+
+	if (!e || !*e->value)
+		return false;
+	for (int i = 0; words[i]; i++)
+		if (strcmp(e->value, words[i]) == 0) {
+			*out = i;
+			return true;
+		}
+	bad(ld, e, NULL);
+	return false;
+}
+
+static void lifecycle(struct loader *ld, struct sd_service *svc, const struct unit_file *u)
+{
+	static const char *const types[] = {"simple", "exec", "forking", "oneshot", "notify", NULL};
+	static const char *const modes[] = {"control-group", "mixed", "process", "none", NULL};
+	static const char *const access[] = {"none", "main", "exec", "all", NULL};
+	static const char *const dep_keys[] = {"Requires", "Wants", "After", "Before",
+					       "Conflicts"};
+	const struct unit_entry *e, *list[64];
+	int v;
+	size_t n;
+
+	svc->timeout_start_us = svc->timeout_stop_us = 90000000;
+	svc->restart_us = 100000;
+	svc->start_limit_interval_us = 10000000;
+	svc->start_limit_burst = 5;
+	svc->kill_signal = SIGTERM;
+	svc->send_sigkill = true;
+	svc->notify_fd = -1;
+	if (word_key(ld, u, "Type", types, &v))
+		svc->type = (enum sd_type)v;
+	if (word_key(ld, u, "KillMode", modes, &v))
+		svc->kill_mode = (enum sd_kill_mode)v;
+	svc->notify_access = svc->type == SD_NOTIFY ? SD_NOTIFY_MAIN : SD_NOTIFY_NONE;
+	if (word_key(ld, u, "NotifyAccess", access, &v))
+		svc->notify_access = (enum sd_notify_access)v;
+	if ((e = unit_get(u, "Service", "Restart")) && *e->value) {
+		if ((v = sup_restart_parse(e->value)) < 0)
+			bad(ld, e, NULL);
+		else
+			svc->restart = (enum sup_restart)v;
+	}
+	if ((e = unit_get(u, "Service", "KillSignal")) && *e->value) {
+		if ((v = sup_signal_parse(e->value)) < 0)
+			bad(ld, e, "not a signal");
+		else
+			svc->kill_signal = v;
+	}
+	if ((e = unit_get(u, "Service", "RemainAfterExit")) && *e->value) {
+		if ((v = unit_bool(e->value)) < 0)
+			bad(ld, e, NULL);
+		else
+			svc->remain_after_exit = v;
+	}
+	if ((e = unit_get(u, "Service", "SendSIGKILL")) && *e->value) {
+		if ((v = unit_bool(e->value)) < 0)
+			bad(ld, e, NULL);
+		else
+			svc->send_sigkill = v;
+	}
+	if ((e = unit_get(u, "Service", "PIDFile")) && *e->value) {
+		if (e->value[0] != '/')
+			bad(ld, e, "not an absolute path");
+		else
+			svc->pidfile = xstrdup(e->value);
+	}
+	if ((e = unit_get(u, "Service", "NotifyFd")) && *e->value) {
+		unsigned long fd;
+
+		if (opt_ulong(e->value, 10, 3, 255, &fd) < 0)
+			bad(ld, e, "a file descriptor number from 3 to 255");
+		else
+			svc->notify_fd = (int)fd;
+	}
+	timespan_key(ld, u, "Service", "TimeoutSec", &svc->timeout_start_us);
+	timespan_key(ld, u, "Service", "TimeoutSec", &svc->timeout_stop_us);
+	timespan_key(ld, u, "Service", "TimeoutStartSec", &svc->timeout_start_us);
+	timespan_key(ld, u, "Service", "TimeoutStopSec", &svc->timeout_stop_us);
+	timespan_key(ld, u, "Service", "RestartSec", &svc->restart_us);
+	timespan_key(ld, u, "Service", "WatchdogSec", &svc->watchdog_us);
+	timespan_key(ld, u, "Unit", "StartLimitIntervalSec", &svc->start_limit_interval_us);
+	timespan_key(ld, u, "Service", "StartLimitInterval", &svc->start_limit_interval_us);
+	if ((e = unit_get(u, "Unit", "StartLimitBurst")) && *e->value) {
+		unsigned long b;
+
+		if (opt_ulong(e->value, 10, 0, 0x7fffffff, &b) < 0)
+			bad(ld, e, NULL);
+		else
+			svc->start_limit_burst = (unsigned)b;
+	}
+	n = unit_get_all(u, "Service", "SuccessExitStatus", list, 64);
+	for (size_t i = 0; i < n && i < 64; i++) {
+		char buf[UNIT_LINE_MAX], *words[64];
+		size_t nw;
+
+		if (unit_split_words(list[i]->value, words, 64, &nw, buf, sizeof(buf)) < 0) {
+			bad(ld, list[i], NULL);
+			continue;
+		}
+		for (size_t w = 0; w < nw; w++) {
+			unsigned long code;
+			int sig;
+
+			if (opt_ulong(words[w], 10, 0, 255, &code) == 0)
+				svc->success.codes[code / 8] |= (unsigned char)(1u << (code % 8));
+			else if ((sig = sup_signal_parse(words[w])) > 0 && sig < 64)
+				svc->success.signals |= 1UL << sig;
+			else
+				bad(ld, list[i], "not an exit status or a signal");
+		}
+	}
+	for (int d = 0; d < SD_DEP_COUNT; d++) {
+		n = unit_get_all(u, "Unit", dep_keys[d], list, 64);
+		for (size_t i = 0; i < n && i < 64; i++) {
+			char buf[UNIT_LINE_MAX], *words[64];
+			size_t nw;
+
+			if (unit_split_words(list[i]->value, words, 64, &nw, buf, sizeof(buf)) < 0) {
+				bad(ld, list[i], NULL);
+				continue;
+			}
+			for (size_t w = 0; w < nw; w++) {
+				svc->deps[d] = xrealloc(svc->deps[d],
+							(svc->ndeps[d] + 1) * sizeof(char *));
+				svc->deps[d][svc->ndeps[d]++] = xstrdup(words[w]);
+			}
+		}
+	}
+	if ((e = unit_get(u, "Unit", "Description")) && *e->value)
+		str_copy(svc->description, sizeof(svc->description), e->value);
+	add_cmds(ld, svc, u, "ExecStartPre", SD_PH_START_PRE);
+	add_cmds(ld, svc, u, "ExecStart", SD_PH_START);
+	add_cmds(ld, svc, u, "ExecStartPost", SD_PH_START_POST);
+	add_cmds(ld, svc, u, "ExecReload", SD_PH_RELOAD);
+	add_cmds(ld, svc, u, "ExecStop", SD_PH_STOP);
+	add_cmds(ld, svc, u, "ExecStopPost", SD_PH_STOP_POST);
+}
+
+static void load_service(struct loader *ld, const char *dir, const char *name,
+			 struct sd_service *svc)
+{
 	const struct unit_entry *e, *list[SD_MAX_ENV];
 	struct unit_file u;
-	char path[4096];
+	char path[4096], from[4096];
 	size_t n;
 
 	svc->uid = svc->gid = -1;
@@ -290,27 +479,37 @@ static void load_service(struct loader *ld, const char *dir, struct sd_socket *s
 	svc->umask = 022;
 	svc->nice = SUP_NICE_KEEP;
 	svc->nofile = -1;
+	if (name != svc->name)
+		str_copy(svc->name, sizeof(svc->name), name);
 	str_printf(path, sizeof(path), "%s/%s", dir, svc->name);
 	svc->path = xstrdup(path);
+	/* a socket's service is named after the socket that refers to it */
+	str_copy(from, sizeof(from), ld->file ? ld->file : path);
 	ld->file = svc->path;
 	if (unit_load(&u, path, NULL, unit_diag, ld) < 0) {
-		log_msg(LOG_ERR, "%s: Failed to load %s: %s", s->path, svc->name, strerror(errno));
+		log_msg(LOG_ERR, "%s: Failed to load %s: %s", from, svc->name, strerror(errno));
 		ld->errors++;
 		return;
 	}
 	warn_unknown(&u, "Service", known_service);
-	if (!(e = unit_get(&u, "Service", "ExecStart")) || !*e->value) {
-		log_msg(LOG_ERR, "%s: Service has no ExecStart= setting. Refusing.", path);
-		ld->errors++;
-	} else {
-		const char *v = e->value;
+	lifecycle(ld, svc, &u);
+	{
+		size_t nstart = 0;
 
-		for (; *v == '-' || *v == '@' || *v == ':' || *v == '+' || *v == '!'; v++)
-			if (*v == '-')
-				svc->ignore_failure = true;
-		if (*v != '/' && *v != '$')
-			bad(ld, e, "the program must be an absolute path");
-		svc->exec = xstrdup(v);
+		for (size_t i = 0; i < svc->ncmds; i++)
+			if (svc->cmds[i].phase == SD_PH_START && nstart++ == 0) {
+				svc->exec = xstrdup(svc->cmds[i].line);
+				svc->ignore_failure = svc->cmds[i].ignore;
+			}
+		if (nstart == 0 && svc->type != SD_ONESHOT) {
+			log_msg(LOG_ERR, "%s: Service has no ExecStart= setting. Refusing.", path);
+			ld->errors++;
+		} else if (nstart > 1 && svc->type != SD_ONESHOT) {
+			log_msg(LOG_ERR,
+				"%s: Service has more than one ExecStart= setting, which is only allowed for Type=oneshot services. Refusing.",
+				path);
+			ld->errors++;
+		}
 	}
 	if ((e = unit_get(&u, "Service", "User")) && *e->value &&
 	    !lookup_user(e->value, &svc->uid, &svc->gid))
@@ -458,7 +657,6 @@ static struct sd_socket *load_socket(const char *dir, const char *name, struct l
 		s->path = xstrdup(path);
 	}
 	ld->file = s->path;
-	s->main_pid = 0;
 	s->max_conn = 64;
 	s->trigger_interval_us = 2000000;
 	if (unit_load(&u, s->path, NULL, unit_diag, ld) < 0) {
@@ -602,7 +800,7 @@ static struct sd_socket *load_socket(const char *dir, const char *name, struct l
 		}
 	}
 	unit_free(&u);
-	load_service(ld, dir, s);
+	load_service(ld, dir, s->svc.name, &s->svc);
 	if (s->tcpwrap && !s->wrap_name[0] && s->svc.exec) {
 		/* the service's program, as tcpd would name it from argv[0] */
 		char buf[UNIT_LINE_MAX], *w[2];
@@ -620,18 +818,41 @@ static struct sd_socket *load_socket(const char *dir, const char *name, struct l
 	return s;
 }
 
+void sd_free_service(struct sd_service *svc)
+{
+	free(svc->exec);
+	free(svc->cwd);
+	free(svc->path);
+	free(svc->pidfile);
+	for (size_t i = 0; i < svc->nenv; i++)
+		free(svc->env[i]);
+	for (size_t i = 0; i < svc->ncmds; i++)
+		free(svc->cmds[i].line);
+	free(svc->cmds);
+	for (int d = 0; d < SD_DEP_COUNT; d++) {
+		for (size_t i = 0; i < svc->ndeps[d]; i++)
+			free(svc->deps[d][i]);
+		free(svc->deps[d]);
+	}
+	memset(svc, 0, sizeof(*svc));
+}
+
+void sd_load_service(const char *dir, const char *name, struct sd_service *svc, int *errors)
+{
+	struct loader ld = {NULL, 0};
+
+	load_service(&ld, dir, name, svc);
+	*errors = ld.errors;
+}
+
 void sd_free_socket(struct sd_socket *s)
 {
 	if (!s)
 		return;
-	free(s->svc.exec);
-	free(s->svc.cwd);
-	free(s->svc.path);
+	sd_free_service(&s->svc);
 	free(s->path);
 	free(s->fdname);
 	free(s->l);
-	for (size_t i = 0; i < s->svc.nenv; i++)
-		free(s->svc.env[i]);
 	free(s);
 }
 

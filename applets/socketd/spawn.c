@@ -1,0 +1,230 @@
+/* Turning a service's configuration into a process, the way systemd's exec does it: the
+ * command line expanded (specifiers, then $VAR and ${VAR}), the environment (the unit's, the
+ * connection's, LISTEN_FDS for the sockets that trigger it), stdio, identity and limits; the
+ * spawn itself is sup_spawn (vfork), so the event loop never copies socketd. */
+#include "socketd.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <netinet/in.h>
+#include <unistd.h>
+
+static char default_path[] = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+static char fdname_connection[] = "LISTEN_FDNAMES=connection";
+static char proto_tcp[] = "PROTO=TCP";
+
+static const char *env_lookup(const struct sd_service *svc, const char *name, size_t len)
+{
+	for (size_t i = 0; i < svc->nenv; i++)
+		if (strncmp(svc->env[i], name, len) == 0 && svc->env[i][len] == '=')
+			return svc->env[i] + len + 1;
+	return NULL;
+}
+
+/* systemd's ExecStart expansion: specifiers, then ${VAR} inline and $VAR as its words. */
+static int build_argv(const struct sd_service *svc, const char *line, const char *unit_name,
+		      char *buf, size_t size, char **argv, size_t max)
+{
+	char spec[UNIT_LINE_MAX], vars[UNIT_LINE_MAX];
+	size_t n = 0, argc;
+	const char *p;
+
+	if (unit_expand(unit_name, line, spec, sizeof(spec)) < 0)
+		return -1;
+	for (p = spec; *p && n + 1 < sizeof(vars); p++) {
+		const char *name = NULL, *val;
+		size_t len = 0;
+
+		if (p[0] == '$' && p[1] == '$') { /* "$$" is a literal '$' */
+			vars[n++] = '$';
+			p++;
+			continue;
+		}
+		if (p[0] == '$' && p[1] == '{' && strchr(p, '}')) {
+			name = p + 2;
+			len = (size_t)(strchr(p, '}') - name);
+			p = name + len;
+		} else if (p[0] == '$' &&
+			   (p[1] == '_' || (p[1] >= 'A' && p[1] <= 'Z') ||
+			    (p[1] >= 'a' && p[1] <= 'z'))) {
+			name = p + 1;
+			while (name[len] == '_' || (name[len] >= 'A' && name[len] <= 'Z') ||
+			       (name[len] >= 'a' && name[len] <= 'z') ||
+			       (name[len] >= '0' && name[len] <= '9'))
+				len++;
+			p = name + len - 1;
+		}
+		if (!name) {
+			vars[n++] = *p;
+			continue;
+		}
+		val = env_lookup(svc, name, len);
+		for (; val && *val && n + 1 < sizeof(vars); val++)
+			vars[n++] = *val;
+	}
+	vars[n] = '\0';
+	if (unit_split_words(vars, argv, max, &argc, buf, size) < 0 || argc == 0)
+		return -1;
+	return (int)argc;
+}
+
+static void fill_stdio(struct sd_state *st, const struct sd_spawn_req *rq, struct sup_spawn *sp)
+{
+	const struct sd_service *svc = rq->svc;
+	enum sd_io in = svc->in, out = svc->out, err = svc->err;
+	int journal = rq->out_fd >= 0 ? rq->out_fd : st->log_fd;
+
+	if (in == SD_IO_DEFAULT)
+		in = rq->conn >= 0 ? SD_IO_SOCKET : SD_IO_NULL;
+	if (out == SD_IO_DEFAULT)
+		out = rq->conn >= 0 ? SD_IO_INHERIT : SD_IO_JOURNAL;
+	if (err == SD_IO_DEFAULT)
+		err = rq->conn >= 0 ? SD_IO_JOURNAL : SD_IO_INHERIT;
+	sp->stdio[0] = in == SD_IO_SOCKET ? rq->conn : -1;
+	sp->stdio[1] = out == SD_IO_SOCKET ? rq->conn
+		: out == SD_IO_INHERIT	   ? sp->stdio[0]
+		: out == SD_IO_JOURNAL	   ? journal
+					   : -1;
+	sp->stdio[2] = err == SD_IO_SOCKET ? rq->conn
+		: err == SD_IO_INHERIT	   ? sp->stdio[1]
+		: err == SD_IO_JOURNAL	   ? journal
+					   : -1;
+}
+
+/* LISTEN_FDS: every listener of the Accept=no sockets whose Service= is this unit */
+static void add_listeners(struct sd_state *st, const char *unit_name, struct sup_spawn *sp,
+			  char *names, size_t size)
+{
+	size_t used = 0;
+
+	names[0] = '\0';
+	for (size_t k = 0; k < st->nsocks; k++) {
+		const struct sd_socket *s = st->socks[k];
+
+		if (s->accept || strcmp(s->svc.name, unit_name) != 0)
+			continue;
+		for (size_t i = 0; i < s->nl && sp->nfds < SUP_MAX_FDS; i++) {
+			if (s->l[i].fd < 0)
+				continue;
+			sp->fds[sp->nfds++] = s->l[i].fd;
+			used += (size_t)snprintf(names + used, size - used, "%s%s",
+						 used ? ":" : "", s->l[i].fdname);
+			if (used >= size)
+				used = size - 1;
+		}
+	}
+}
+
+static void add_connection_env(const struct sd_spawn_req *rq, char **envp, size_t *ne,
+			       char (*bufs)[96])
+{
+	const struct sockaddr *peer = (const struct sockaddr *)rq->peer;
+	char host[64];
+
+	if (peer->sa_family != AF_INET && peer->sa_family != AF_INET6) {
+		envp[(*ne)++] = strcpy(bufs[0], "PROTO=UNIX");
+		return;
+	}
+	net_format_host(peer, rq->plen, host, sizeof(host));
+	snprintf(bufs[0], 96, "REMOTE_ADDR=%s", host);
+	snprintf(bufs[1], 96, "REMOTE_PORT=%u", net_port(peer));
+	snprintf(bufs[2], 96, "TCPREMOTEIP=%s", host);
+	snprintf(bufs[3], 96, "TCPREMOTEPORT=%u", net_port(peer));
+	envp[(*ne)++] = bufs[0];
+	envp[(*ne)++] = bufs[1];
+	envp[(*ne)++] = proto_tcp;
+	envp[(*ne)++] = bufs[2];
+	envp[(*ne)++] = bufs[3];
+	if (rq->llen) {
+		const struct sockaddr *local = (const struct sockaddr *)rq->local;
+
+		net_format_host(local, rq->llen, host, sizeof(host));
+		snprintf(bufs[4], 96, "TCPLOCALIP=%s", host);
+		snprintf(bufs[5], 96, "TCPLOCALPORT=%u", net_port(local));
+		envp[(*ne)++] = bufs[4];
+		envp[(*ne)++] = bufs[5];
+	}
+}
+
+static const char *step_name(int step)
+{
+	return step == SUP_EXIT_EXEC	? "EXEC"
+		: step == SUP_EXIT_USER	 ? "USER"
+		: step == SUP_EXIT_GROUP ? "GROUP"
+		: step == SUP_EXIT_CHDIR ? "CHDIR"
+					 : "SETUP";
+}
+
+pid_t sd_spawn(struct sd_state *st, const struct sd_spawn_req *rq)
+{
+	const struct sd_service *svc = rq->svc;
+	char argbuf[UNIT_LINE_MAX], *argv[256], *envp[SD_MAX_ENV + 32];
+	char listen_pid[SUP_LISTEN_PID_SIZE] = "LISTEN_PID=", listen_fds[32], names[1024];
+	char conn_env[6][96], fdnames[1100];
+	struct sup_spawn sp;
+	size_t ne = 0;
+	pid_t pid;
+
+	if (build_argv(svc, rq->line, rq->unit_name, argbuf, sizeof(argbuf), argv, 255) < 0) {
+		log_msg(LOG_ERR, "%s: Failed to build the command line of %s", rq->unit_name,
+			rq->line);
+		return -1;
+	}
+	sup_spawn_init(&sp);
+	envp[ne++] = default_path;
+	for (size_t i = 0; i < svc->nenv && ne < SD_MAX_ENV; i++)
+		envp[ne++] = svc->env[i];
+	for (size_t i = 0; rq->extra_env && rq->extra_env[i] && ne < SD_MAX_ENV + 8; i++)
+		envp[ne++] = rq->extra_env[i];
+	fill_stdio(st, rq, &sp);
+	if (rq->conn >= 0) {
+		if (sp.stdio[0] != rq->conn) {
+			/* not inetd style: the connection is fd 3, sd_listen_fds() finds it */
+			sp.fds[sp.nfds++] = rq->conn;
+			envp[ne++] = strcpy(listen_fds, "LISTEN_FDS=1");
+			envp[ne++] = listen_pid;
+			envp[ne++] = fdname_connection;
+			sp.listen_pid = listen_pid;
+		}
+		add_connection_env(rq, envp, &ne, conn_env);
+	} else if (rq->pass_listeners) {
+		add_listeners(st, svc->name, &sp, names, sizeof(names));
+		if (sp.nfds) {
+			snprintf(listen_fds, sizeof(listen_fds), "LISTEN_FDS=%d", sp.nfds);
+			snprintf(fdnames, sizeof(fdnames), "LISTEN_FDNAMES=%s", names);
+			envp[ne++] = listen_fds;
+			envp[ne++] = listen_pid;
+			envp[ne++] = fdnames;
+			sp.listen_pid = listen_pid;
+		}
+	}
+	envp[ne] = NULL;
+	sp.path = argv[0];
+	sp.argv = argv;
+	sp.envp = envp;
+	sp.uid = svc->uid;
+	sp.gid = svc->gid;
+	sp.groups = svc->groups;
+	sp.ngroups = svc->ngroups; /* -1 unless User= or SupplementaryGroups= */
+	sp.cwd = svc->cwd;
+	sp.umask = svc->umask;
+	sp.nice = svc->nice;
+	sp.nofile = svc->nofile;
+	sp.setsid = true; /* its own process group: KillMode= signals the group */
+	sp.watchdog_pid = rq->watchdog_pid;
+	if (rq->notify_fd >= 0 && svc->notify_fd >= 3) {
+		sp.extra_fd = rq->notify_fd;
+		sp.extra_target = svc->notify_fd;
+	}
+	sp.reset_signals =
+		1UL << SIGPIPE; /* socketd installs no handler, it only ignores SIGPIPE */
+	pid = sup_spawn(&sp);
+	if (pid < 0) {
+		if (sp.failed_step)
+			log_msg(LOG_ERR, "%s: Failed at step %s spawning %s: %s", rq->unit_name,
+				step_name(sp.failed_step), argv[0], strerror(sp.failed_errno));
+		else
+			log_errno(LOG_ERR, "%s: vfork", rq->unit_name);
+	}
+	return pid;
+}
