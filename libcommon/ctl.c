@@ -93,8 +93,8 @@ void ctl_reply_printf(struct ctl_reply *r, int stream, const char *fmt, ...)
 		return;
 	if ((size_t)n >= sizeof(text))
 		n = sizeof(text) - 1;
-	/* one protocol line per text line */
-	for (char *p = text; *p;) {
+	/* one protocol line per text line (an empty text is one empty line) */
+	for (char *p = text, first = 1; first || *p; first = 0) {
 		char *nl = strchr(p, '\n');
 		size_t len = nl ? (size_t)(nl - p) : strlen(p);
 

@@ -19,7 +19,7 @@ long long sd_now_us(void)
 	return (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
-static void add_child(struct sd_state *st, pid_t pid, struct sd_socket *s,
+void sd_add_child(struct sd_state *st, pid_t pid, struct sd_socket *s,
 		      const struct sockaddr_storage *peer, socklen_t plen)
 {
 	struct sd_child *c;
@@ -34,6 +34,8 @@ static void add_child(struct sd_state *st, pid_t pid, struct sd_socket *s,
 	c->peer_len = plen;
 	if (peer && plen)
 		memcpy(&c->peer, peer, plen);
+	else
+		memset(&c->peer, 0, sizeof(c->peer));
 }
 
 /* TriggerLimitBurst= activations within TriggerLimitIntervalSec=: over it, the socket pauses
@@ -207,7 +209,7 @@ static bool accept_one(struct sd_state *st, struct sd_socket *s, struct sd_liste
 	}
 	close(fd);
 	if (pid > 0) {
-		add_child(st, pid, s, &peer, plen);
+		sd_add_child(st, pid, s, &peer, plen);
 		s->active++;
 	}
 	return true;

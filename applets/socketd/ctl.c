@@ -26,9 +26,12 @@ int sd_ctl_open(struct sd_state *st)
 	const char *run = paths_get(PATHS_RUN_DIR);
 	int fd;
 
-	st->ctl_fd = -1;
 	for (int i = 0; i < SD_MAX_CLIENTS; i++)
 		st->clients[i].fd = -1;
+	if (st->ctl_fd >= 0) { /* taken over from the process before daemon-reexec */
+		str_printf(st->ctl_path, sizeof(st->ctl_path), "%s/%s", run, CTL_SOCKET_NAME);
+		return 0;
+	}
 	if (mkdir(run, 0755) < 0 && errno != EEXIST) {
 		log_errno(LOG_WARNING, "control socket: %s", run);
 		return -1;
@@ -438,6 +441,7 @@ static const char *glyph_of(enum sd_active a)
 static void active_line(struct ctl_reply *r, const struct sd_unit *u)
 {
 	char ts[64], rel[64], res[48] = "";
+	bool same = strcmp(sd_active_name(u->active), sd_sub_name(u->sub)) == 0;
 
 	if (u->result != SUP_SUCCESS && u->active != SD_ACTIVE)
 		snprintf(res, sizeof(res), " (Result: %s)", sup_result_name(u->result));
@@ -448,8 +452,10 @@ static void active_line(struct ctl_reply *r, const struct sd_unit *u)
 	}
 	timestamp(ts, sizeof(ts), u->since_us);
 	relative(rel, sizeof(rel), realtime_us() - u->since_us);
-	ctl_reply_printf(r, 1, "     Active: %s (%s)%s since %s; %s", sd_active_name(u->active),
-			 sd_sub_name(u->sub), res, ts, rel);
+	/* the sub-state only when it says more than the state ("failed (Result: ...)") */
+	ctl_reply_printf(r, 1, "     Active: %s%s%s%s%s since %s; %s", sd_active_name(u->active),
+			 same ? "" : " (", same ? "" : sd_sub_name(u->sub), same ? "" : ")", res, ts,
+			 rel);
 }
 
 static int status_service(struct sd_state *st, struct ctl_reply *r, const char *name,

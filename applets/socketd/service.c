@@ -446,7 +446,8 @@ static void run_phase_from(struct sd_state *st, struct sd_unit *u, enum sd_phase
 		return;
 	}
 	u->deadline_us = timeout_for(u, ph);
-	if (ph == SD_PH_START && (u->svc.type == SD_SIMPLE || u->svc.type == SD_EXEC))
+	if (ph == SD_PH_START && (u->svc.type == SD_SIMPLE || u->svc.type == SD_EXEC) &&
+	    u->svc.notify_fd < 0)
 		enter_phase(st, u, SD_PH_START_POST); /* started: vfork returned after exec */
 }
 
@@ -824,8 +825,8 @@ static void main_exited(struct sd_state *st, struct sd_unit *u, int status)
 			enter_phase(st, u, SD_PH_START_POST);
 		} else if (u->svc.type == SD_ONESHOT) {
 			run_phase_from(st, u, SD_PH_START, u->cmd + 1);
-		} else if (u->svc.type == SD_NOTIFY) {
-			/* gone before READY=1 */
+		} else {
+			/* gone before READY=1 (or NotifyFd='s newline) */
 			enter_signal(st, u, SD_SUB_STOP_SIGTERM, SUP_PROTOCOL);
 		}
 		return;
@@ -1038,32 +1039,35 @@ static void read_output(struct sd_state *st, struct sd_unit *u, bool final)
 {
 	char buf[1024];
 	ssize_t n;
-	const char *ident = u->svc.exec ? str_basename(u->svc.exec) : "service";
+	/* named after the program writing: the control command while one runs */
+	const char *line = u->control_pid ? u->svc.cmds[u->cmd].line : u->svc.exec;
+	pid_t pid = u->control_pid ? u->control_pid : u->main_pid ? u->main_pid : u->last_main;
 	char word[64];
-	size_t wl = strcspn(ident, " \t");
+	size_t wl = line ? strcspn(line, " \t") : 0;
 
 	(void)st;
 	if (u->out_pipe < 0)
 		return;
 	if (wl >= sizeof(word))
 		wl = sizeof(word) - 1;
-	memcpy(word, ident, wl);
+	memcpy(word, line ? line : "", wl);
 	word[wl] = '\0';
+	memmove(word, str_basename(word), strlen(str_basename(word)) + 1);
 	while ((n = read(u->out_pipe, buf, sizeof(buf))) > 0) {
 		for (ssize_t i = 0; i < n; i++) {
 			if (buf[i] != '\n' && u->partial_len < sizeof(u->partial)) {
 				u->partial[u->partial_len++] = buf[i];
 				continue;
 			}
-			log_msg(LOG_INFO, "%s[%ld]: %.*s", word, (long)u->main_pid,
-				(int)u->partial_len, u->partial);
-			ring_line(u, word, u->main_pid, u->partial, u->partial_len);
+			log_msg(LOG_INFO, "%s[%ld]: %.*s", word, (long)pid, (int)u->partial_len,
+				u->partial);
+			ring_line(u, word, pid, u->partial, u->partial_len);
 			u->partial_len = 0;
 		}
 	}
 	if (n == 0 || final) {
 		if (u->partial_len)
-			ring_line(u, word, u->main_pid, u->partial, u->partial_len);
+			ring_line(u, word, pid, u->partial, u->partial_len);
 		u->partial_len = 0;
 		if (n == 0) { /* every writer is gone (socketd's own was closed) */
 			close_fd(&u->out_pipe);

@@ -229,6 +229,7 @@ static void shutdown_state(struct sd_state *st, int sfd)
 	free(st->socks);
 	sd_units_free(st);
 	free(st->children);
+	free(st->argv);
 	if (st->rules_loaded)
 		rules_cache_free(&st->rules);
 	close(sfd);
@@ -273,8 +274,12 @@ static int run(struct sd_state *st, int ready_fd)
 	/* orphans of the services (a forking daemon, sessions left by KillMode=process) become
 	 * socketd's children: their exits are seen, Type=forking finds its daemon */
 	prctl(PR_SET_CHILD_SUBREAPER, 1);
-	sd_units_start_enabled(st);
-	notify_ready(ready_fd);
+	if (!st->restored) {
+		sd_units_start_enabled(st);
+		notify_ready(ready_fd);
+	} else if (ready_fd >= 0) {
+		close(ready_fd); /* readiness was told once, by the first process */
+	}
 	log_msg(LOG_INFO, "listening: %zu socket unit%s", st->nsocks, st->nsocks == 1 ? "" : "s");
 	for (;;) {
 		size_t n = 1, total = 0, first_listener, nctl, nunit;
@@ -382,6 +387,14 @@ static int run(struct sd_state *st, int ready_fd)
 		}
 		/* last: a control request may start or stop units (the map above is then stale) */
 		sd_ctl_handle(st, pfd + 1, nctl);
+		if (st->reexec) {
+			st->reexec = false;
+			close(sfd); /* the new process makes its own; the signals stay blocked */
+			sd_reexec(st);
+			sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+			if (sfd < 0)
+				die_errno(EXIT_SYSCALL, "signalfd");
+		}
 	}
 }
 
@@ -392,7 +405,16 @@ int socketd_main(int argc, char **argv)
 	int c, errors, ready_fd = -1;
 
 	memset(&st, 0, sizeof(st));
+	st.ctl_fd = -1;
 	st.unit_dir = paths_get(PATHS_UNIT_DIR);
+	st.argv = xcalloc((size_t)argc + 1, sizeof(*st.argv));
+	for (int i = 0; i < argc; i++)
+		st.argv[i] = argv[i];
+	{
+		ssize_t n = readlink("/proc/self/exe", st.exe, sizeof(st.exe) - 1);
+
+		st.exe[n > 0 ? n : 0] = '\0';
+	}
 	opt_reset();
 	while ((c = opt_getopt(argc, argv, "fnvu:r:")) != -1) {
 		switch (c) {
@@ -423,6 +445,8 @@ int socketd_main(int argc, char **argv)
 		log_open("socketd", true, LOG_DAEMON);
 	st.log_fd = st.foreground || st.check_only ? 2 : open("/dev/null", O_WRONLY | O_CLOEXEC);
 	errors = sd_load_units(st.unit_dir, st.check_only, &st.socks, &st.nsocks);
+	if (!st.check_only)
+		st.restored = sd_restore(&st);
 	if (st.verbose)
 		for (size_t i = 0; i < st.nsocks; i++)
 			sd_print_socket(st.socks[i]);
@@ -432,6 +456,7 @@ int socketd_main(int argc, char **argv)
 		for (size_t i = 0; i < st.nsocks; i++)
 			sd_free_socket(st.socks[i]);
 		free(st.socks);
+		free(st.argv);
 		return errors ? 1 : 0;
 	}
 	return run(&st, ready_fd);

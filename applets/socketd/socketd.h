@@ -204,6 +204,9 @@ struct sd_client {
 struct sd_state {
 	const char *unit_dir;
 	bool foreground, check_only, verbose;
+	char exe[4096]; /* this binary, by path: daemon-reexec runs what is there now */
+	char **argv; /* socketd's arguments, as it was started */
+	bool restored; /* started by daemon-reexec: state taken over, nothing new started */
 	bool reexec; /* daemon-reexec: exec the new binary once the reply is out */
 	bool stopping; /* SIGTERM: the services are being stopped, then socketd exits */
 	struct sd_socket **socks;
@@ -301,6 +304,14 @@ struct sd_spawn_req {
 };
 pid_t sd_spawn(struct sd_state *st, const struct sd_spawn_req *rq);
 
+/* reexec.c: daemon-reexec (returns only when the exec failed), and the new process taking
+ * the state over (false: not started by a reexec) */
+void sd_reexec(struct sd_state *st);
+bool sd_restore(struct sd_state *st);
+
+/* conn.c: remember an Accept=yes instance (peer may be NULL) */
+void sd_add_child(struct sd_state *st, pid_t pid, struct sd_socket *s,
+		  const struct sockaddr_storage *peer, socklen_t plen);
 /* conn.c: handle readiness of listener i of s. */
 void sd_activate(struct sd_state *st, struct sd_socket *s, size_t i);
 long long sd_now_us(void);

@@ -1,0 +1,259 @@
+/* svcctl daemon-reexec: socketd execs its binary again (the new one after an upgrade)
+ * keeping what must not be lost: the listening sockets (no connection is refused), the
+ * supervised children (they stay children across exec) and the state of every unit. The
+ * state travels in a memfd as text lines, one record a line, fds by number with close-on-exec
+ * cleared; the new process loads the unit files as usual, then takes that state over. */
+#include "socketd.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#define STATE_ENV "GATEBOX_SOCKETD_STATE"
+
+static void keep_fd(int fd)
+{
+	if (fd >= 0)
+		fcntl(fd, F_SETFD, 0);
+}
+
+static void save(struct sd_state *st, FILE *fp)
+{
+	for (size_t i = 0; i < st->nsocks; i++) {
+		const struct sd_socket *s = st->socks[i];
+
+		fprintf(fp, "socket %s %d %lu %lu %lu %lld\n", s->name, s->manual, s->accepted,
+			s->refused, s->instances, s->active_since);
+		for (size_t j = 0; j < s->nl; j++)
+			if (s->l[j].fd >= 0) {
+				fprintf(fp, "listener %s %zu %d\n", s->name, j, s->l[j].fd);
+				keep_fd(s->l[j].fd);
+			}
+	}
+	for (size_t i = 0; i < st->nchildren; i++)
+		if (st->children[i].sock)
+			fprintf(fp, "child %ld %s\n", (long)st->children[i].pid,
+				st->children[i].sock->name);
+	for (size_t i = 0; i < st->nunits; i++) {
+		const struct sd_unit *u = st->units[i];
+
+		fprintf(fp,
+			"unit %s %d %d %d %d %ld %ld %ld %ld %ld %d %d %d %zu %lld %lld %lld %lld %u %u "
+			"%d %d %d %d %d %d\n",
+			u->svc.name, u->active, u->sub, u->result, u->manual, (long)u->main_pid,
+			(long)u->control_pid, (long)u->main_pgid, (long)u->control_pgid,
+			(long)u->last_main, u->main_status, u->main_exited, u->phase, u->cmd,
+			u->deadline_us, u->watchdog_us, u->since_us, u->active_enter_us,
+			u->restarts, u->runs, u->ready, u->stop_requested, u->notify_sock,
+			u->ready_pipe, u->out_pipe, u->out_w);
+		if (u->status_text[0])
+			fprintf(fp, "status %s %s\n", u->svc.name, u->status_text);
+		keep_fd(u->notify_sock);
+		keep_fd(u->ready_pipe);
+		keep_fd(u->out_pipe);
+		keep_fd(u->out_w);
+	}
+	if (st->failed_name[0])
+		fprintf(fp, "failed %s %s %lld\n", st->failed_name, st->failed_result,
+			st->failed_since);
+	if (st->ctl_fd >= 0) {
+		fprintf(fp, "ctl %d\n", st->ctl_fd);
+		keep_fd(st->ctl_fd);
+	}
+}
+
+void sd_reexec(struct sd_state *st)
+{
+	int fd = memfd_create("socketd-state", 0);
+	FILE *fp = fd >= 0 ? fdopen(dup(fd), "w") : NULL;
+	char num[16];
+
+	if (!fp) {
+		log_errno(LOG_ERR, "daemon-reexec: state file");
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	save(st, fp);
+	if (fclose(fp) != 0) {
+		log_errno(LOG_ERR, "daemon-reexec: state file");
+		close(fd);
+		return;
+	}
+	lseek(fd, 0, SEEK_SET);
+	snprintf(num, sizeof(num), "%d", fd);
+	setenv(STATE_ENV, num, 1);
+	log_msg(LOG_INFO, "Reexecuting %s.", st->exe);
+	/* the blocked signals (SIGCHLD among them) stay blocked and pending across exec */
+	execv(st->exe, st->argv);
+	log_errno(LOG_ERR, "daemon-reexec: %s", st->exe);
+	unsetenv(STATE_ENV);
+	close(fd);
+	/* still the old process: its fds go back to close-on-exec for the services it spawns */
+	for (size_t i = 0; i < st->nsocks; i++)
+		for (size_t j = 0; j < st->socks[i]->nl; j++)
+			if (st->socks[i]->l[j].fd >= 0)
+				fcntl(st->socks[i]->l[j].fd, F_SETFD, FD_CLOEXEC);
+	for (size_t i = 0; i < st->nunits; i++) {
+		int fds[4] = {st->units[i]->notify_sock, st->units[i]->ready_pipe,
+			      st->units[i]->out_pipe, st->units[i]->out_w};
+
+		for (int k = 0; k < 4; k++)
+			if (fds[k] >= 0)
+				fcntl(fds[k], F_SETFD, FD_CLOEXEC);
+	}
+	if (st->ctl_fd >= 0)
+		fcntl(st->ctl_fd, F_SETFD, FD_CLOEXEC);
+}
+
+static struct sd_socket *find_socket(struct sd_state *st, const char *name)
+{
+	for (size_t i = 0; i < st->nsocks; i++)
+		if (strcmp(st->socks[i]->name, name) == 0)
+			return st->socks[i];
+	return NULL;
+}
+
+/* an fd the old process handed over, close-on-exec again */
+static int take_fd(int fd)
+{
+	if (fd >= 0)
+		fcntl(fd, F_SETFD, FD_CLOEXEC);
+	return fd;
+}
+
+static void restore_unit(struct sd_state *st, const char *line)
+{
+	char name[UNIT_NAME_MAX];
+	int a, sub, res, manual, mstatus, mexited, phase, ready, stopreq, ns, rp, op, ow;
+	long mp, cp, mg, cg, lm;
+	size_t cmd;
+	long long dl, wd, since, enter;
+	unsigned restarts, runs;
+	struct sd_unit *u;
+
+	if (sscanf(line,
+		   "unit %255s %d %d %d %d %ld %ld %ld %ld %ld %d %d %d %zu %lld %lld %lld %lld %u %u "
+		   "%d %d %d %d %d %d",
+		   name, &a, &sub, &res, &manual, &mp, &cp, &mg, &cg, &lm, &mstatus, &mexited,
+		   &phase, &cmd, &dl, &wd, &since, &enter, &restarts, &runs, &ready, &stopreq, &ns,
+		   &rp, &op, &ow) != 26 ||
+	    a < 0 || a > SD_FAILED || sub < 0 || sub > SD_SUB_AUTO_RESTART || res < 0 ||
+	    res > SUP_DEPENDENCY || phase < 0 || phase >= SD_PH_COUNT) {
+		log_msg(LOG_ERR, "daemon-reexec: bad state line: %s", line);
+		return;
+	}
+	u = sd_unit_get(st, name);
+	if (!u) {
+		/* its file is gone: the processes keep running, socketd forgets them */
+		int fds[4] = {ns, rp, op, ow};
+
+		log_msg(LOG_WARNING, "%s: unit file gone across daemon-reexec", name);
+		for (int k = 0; k < 4; k++)
+			if (fds[k] >= 0)
+				close(fds[k]);
+		return;
+	}
+	u->active = (enum sd_active)a;
+	u->sub = (enum sd_sub)sub;
+	u->result = (enum sup_result)res;
+	u->manual = manual;
+	u->main_pid = (pid_t)mp;
+	u->control_pid = (pid_t)cp;
+	u->main_pgid = (pid_t)mg;
+	u->control_pgid = (pid_t)cg;
+	u->last_main = (pid_t)lm;
+	u->main_status = mstatus;
+	u->main_exited = mexited;
+	u->phase = (enum sd_phase)phase;
+	u->cmd = cmd < u->svc.ncmds ? cmd : 0;
+	u->deadline_us = dl;
+	u->watchdog_us = wd;
+	u->since_us = since;
+	u->active_enter_us = enter;
+	u->restarts = restarts;
+	u->runs = runs;
+	u->ready = ready;
+	u->stop_requested = stopreq;
+	u->notify_sock = take_fd(ns);
+	u->ready_pipe = take_fd(rp);
+	u->out_pipe = take_fd(op);
+	u->out_w = take_fd(ow);
+	if (ns >= 0)
+		str_printf(u->notify_path, sizeof(u->notify_path), "%s/notify/%s",
+			   paths_get(PATHS_RUN_DIR), name);
+}
+
+bool sd_restore(struct sd_state *st)
+{
+	const char *env = getenv(STATE_ENV);
+	char line[1024];
+	unsigned long fd;
+	FILE *fp;
+
+	if (!env)
+		return false;
+	if (opt_ulong(env, 10, 3, 65535, &fd) < 0 || !(fp = fdopen((int)fd, "r"))) {
+		unsetenv(STATE_ENV);
+		return false;
+	}
+	unsetenv(STATE_ENV);
+	while (fgets(line, sizeof(line), fp)) {
+		char name[UNIT_NAME_MAX], text[256];
+		int manual, lfd;
+		unsigned long acc, ref, inst;
+		long long since;
+		size_t idx;
+		long pid;
+		struct sd_socket *s;
+
+		line[strcspn(line, "\n")] = '\0';
+		if (sscanf(line, "socket %255s %d %lu %lu %lu %lld", name, &manual, &acc, &ref,
+			   &inst, &since) == 6) {
+			int errors;
+
+			s = find_socket(st, name);
+			if (!s && manual && (s = sd_load_one(st->unit_dir, name, &errors)) != NULL) {
+				st->socks = xrealloc(st->socks, (st->nsocks + 1) * sizeof(*st->socks));
+				st->socks[st->nsocks++] = s;
+			}
+			if (s) {
+				s->manual = manual;
+				s->accepted = acc;
+				s->refused = ref;
+				s->instances = inst;
+				s->active_since = since;
+			}
+		} else if (sscanf(line, "listener %255s %zu %d", name, &idx, &lfd) == 3) {
+			s = find_socket(st, name);
+			take_fd(lfd);
+			if (s && idx < s->nl && s->l[idx].fd < 0)
+				s->l[idx].fd = lfd;
+			else
+				close(lfd); /* the unit changed or went: sd_bind_all does the rest */
+		} else if (sscanf(line, "child %ld %255s", &pid, name) == 2) {
+			s = find_socket(st, name);
+			sd_add_child(st, (pid_t)pid, s, NULL, 0);
+			if (s && s->accept)
+				s->active++;
+		} else if (strncmp(line, "unit ", 5) == 0) {
+			restore_unit(st, line);
+		} else if (sscanf(line, "status %255s %255[^\n]", name, text) == 2) {
+			struct sd_unit *u = sd_unit_find(st, name);
+
+			if (u)
+				str_copy(u->status_text, sizeof(u->status_text), text);
+		} else if (sscanf(line, "failed %255s %31s %lld", name, text, &since) == 3) {
+			str_copy(st->failed_name, sizeof(st->failed_name), name);
+			str_copy(st->failed_result, sizeof(st->failed_result), text);
+			st->failed_since = since;
+		} else if (sscanf(line, "ctl %d", &lfd) == 1) {
+			st->ctl_fd = take_fd(lfd);
+		}
+	}
+	fclose(fp);
+	log_msg(LOG_INFO, "Reexecuted: %zu socket units, %zu service units taken over.",
+		st->nsocks, st->nunits);
+	return true;
+}
