@@ -1,6 +1,10 @@
 /* The control protocol (see ctl.h). */
 #include "common.h"
 #include "ctl.h"
+#include "opt.h"
+#include "sup.h"
+
+#include <signal.h>
 
 #include <poll.h>
 #include <stdarg.h>
@@ -140,4 +144,60 @@ void ctl_reply_free(struct ctl_reply *r)
 {
 	free(r->buf);
 	memset(r, 0, sizeof(*r));
+}
+
+int ctl_request_parse(char *line, struct ctl_request *q, const char **err, char *bad,
+		      size_t size)
+{
+	char *cur = line, *tok;
+
+	memset(q, 0, sizeof(*q));
+	q->lines = 10;
+	q->sig = SIGTERM;
+	q->whom = "all";
+	bad[0] = '\0';
+	while ((tok = str_token(&cur, " \t\r\n")) != NULL) {
+		unsigned long v;
+
+		if (!q->verb) {
+			q->verb = tok;
+		} else if (tok[0] != '-') {
+			if (q->argc == 64) {
+				*err = "Too many arguments.";
+				return -1;
+			}
+			q->argv[q->argc++] = tok;
+		} else if (strcmp(tok, "--all") == 0) {
+			q->all = true;
+		} else if (strcmp(tok, "--value") == 0) {
+			q->value = true;
+		} else if (strcmp(tok, "--no-block") == 0) {
+			q->no_block = true;
+		} else if (strcmp(tok, "--quiet") == 0) {
+			q->quiet = true;
+		} else if (strncmp(tok, "--type=", 7) == 0) {
+			q->type = tok + 7;
+		} else if (strncmp(tok, "--state=", 8) == 0) {
+			q->state = tok + 8;
+		} else if (strncmp(tok, "--property=", 11) == 0) {
+			q->prop = tok + 11;
+		} else if (strncmp(tok, "--kill-whom=", 12) == 0 &&
+			   (strcmp(tok + 12, "main") == 0 || strcmp(tok + 12, "all") == 0)) {
+			q->whom = tok + 12;
+		} else if (strncmp(tok, "--lines=", 8) == 0 &&
+			   opt_ulong(tok + 8, 10, 0, 1000, &v) == 0) {
+			q->lines = (unsigned)v;
+		} else if (strncmp(tok, "--signal=", 9) == 0 && sup_signal_parse(tok + 9) > 0) {
+			q->sig = sup_signal_parse(tok + 9);
+		} else {
+			*err = "Bad option";
+			str_copy(bad, size, tok);
+			return -1;
+		}
+	}
+	if (!q->verb) {
+		*err = "Too few arguments.";
+		return -1;
+	}
+	return 0;
 }

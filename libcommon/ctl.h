@@ -6,6 +6,7 @@
 #ifndef GATEBOX_CTL_H
 #define GATEBOX_CTL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -15,6 +16,19 @@
 /* Client: send the request, copy the reply's lines to out/err, return the exit code; -1
  * with errno when socketd cannot be reached or the reply is broken. */
 int ctl_call(const char *path, const char *request, int out_fd, int err_fd);
+
+/* Server side: a request split into its verb, options and operands (in place). */
+struct ctl_request {
+	char *argv[64]; /* the operands (unit names), at most 64 */
+	int argc;
+	const char *verb, *type, *state, *prop, *whom;
+	bool all, value, no_block, quiet;
+	unsigned lines; /* status -n, 10 by default */
+	int sig; /* kill -s, SIGTERM by default */
+};
+/* 0, or -1 with *err ("Too few arguments.", "Bad option") and the offending word in bad */
+int ctl_request_parse(char *line, struct ctl_request *q, const char **err, char *bad,
+		      size_t size);
 
 /* Server side: a reply being built. */
 struct ctl_reply {

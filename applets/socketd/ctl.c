@@ -596,60 +596,16 @@ static int job_outcome(struct sd_unit *u, const char *verb, unsigned runs, struc
 
 /* --- requests --------------------------------------------------------------------------- */
 
-struct request {
-	char *argv[64]; /* the unit names (and other operands) */
-	int argc;
-	const char *verb, *type, *state, *prop, *whom;
-	bool all, value, no_block, quiet;
-	unsigned lines;
-	int sig;
-};
-
-static int parse_request(char *line, struct request *q, struct ctl_reply *r)
+/* the request's words (libcommon/ctl.c splits them) */
+static int parse_request(char *line, struct ctl_request *q, struct ctl_reply *r)
 {
-	char *cur = line, *tok;
+	const char *err;
+	char bad[CTL_REQUEST_MAX];
 
-	memset(q, 0, sizeof(*q));
-	q->lines = 10;
-	q->sig = SIGTERM;
-	q->whom = "all";
-	while ((tok = str_token(&cur, " \t\r\n")) != NULL) {
-		unsigned long v;
-
-		if (!q->verb)
-			q->verb = tok;
-		else if (tok[0] != '-')
-			q->argc < 64 ? (void)(q->argv[q->argc++] = tok) : (void)0;
-		else if (strcmp(tok, "--all") == 0)
-			q->all = true;
-		else if (strcmp(tok, "--value") == 0)
-			q->value = true;
-		else if (strcmp(tok, "--no-block") == 0)
-			q->no_block = true;
-		else if (strcmp(tok, "--quiet") == 0)
-			q->quiet = true;
-		else if (strncmp(tok, "--type=", 7) == 0)
-			q->type = tok + 7;
-		else if (strncmp(tok, "--state=", 8) == 0)
-			q->state = tok + 8;
-		else if (strncmp(tok, "--property=", 11) == 0)
-			q->prop = tok + 11;
-		else if (strncmp(tok, "--kill-whom=", 12) == 0)
-			q->whom = tok + 12;
-		else if (strncmp(tok, "--lines=", 8) == 0 && opt_ulong(tok + 8, 10, 0, 1000, &v) == 0)
-			q->lines = (unsigned)v;
-		else if (strncmp(tok, "--signal=", 9) == 0 && (q->sig = sup_signal_parse(tok + 9)) > 0)
-			;
-		else {
-			ctl_reply_printf(r, 2, "Bad option %s.", tok);
-			return -1;
-		}
-	}
-	if (!q->verb) {
-		ctl_reply_printf(r, 2, "Too few arguments.");
-		return -1;
-	}
-	return 0;
+	if (ctl_request_parse(line, q, &err, bad, sizeof(bad)) == 0)
+		return 0;
+	ctl_reply_printf(r, 2, "%s%s%s", err, bad[0] ? " " : "", bad);
+	return -1;
 }
 
 static const char *socket_sub(struct sd_state *st, const struct sd_socket *s)
@@ -686,7 +642,7 @@ static int by_unit(const void *a, const void *b)
 	return strcmp(((const struct row *)a)->unit, ((const struct row *)b)->unit);
 }
 
-static bool row_wanted(const struct request *q, const struct row *w, const char *type)
+static bool row_wanted(const struct ctl_request *q, const struct row *w, const char *type)
 {
 	if (q->type && strcmp(q->type, type) != 0)
 		return false;
@@ -696,7 +652,7 @@ static bool row_wanted(const struct request *q, const struct row *w, const char 
 	return q->all || strcmp(w->active, "inactive") != 0;
 }
 
-static int list_units(struct sd_state *st, const struct request *q, struct ctl_reply *r)
+static int list_units(struct sd_state *st, const struct ctl_request *q, struct ctl_reply *r)
 {
 	struct row *rows = xcalloc(st->nsocks + st->nunits + 1, sizeof(*rows));
 	size_t n = 0, w[4] = {4, 4, 6, 3};
@@ -758,10 +714,10 @@ static int list_units(struct sd_state *st, const struct request *q, struct ctl_r
 	return 0;
 }
 
-static void prop(struct ctl_reply *r, const struct request *q, const char *key, const char *fmt,
+static void prop(struct ctl_reply *r, const struct ctl_request *q, const char *key, const char *fmt,
 		 ...) __attribute__((format(printf, 4, 5)));
 
-static void prop(struct ctl_reply *r, const struct request *q, const char *key, const char *fmt,
+static void prop(struct ctl_reply *r, const struct ctl_request *q, const char *key, const char *fmt,
 		 ...)
 {
 	char val[512];
@@ -791,7 +747,7 @@ static void prop(struct ctl_reply *r, const struct request *q, const char *key, 
 		ctl_reply_printf(r, 1, "%s=%s", key, val);
 }
 
-static void stamp_prop(struct ctl_reply *r, const struct request *q, const char *key,
+static void stamp_prop(struct ctl_reply *r, const struct ctl_request *q, const char *key,
 		       long long us)
 {
 	char ts[64] = "";
@@ -801,7 +757,7 @@ static void stamp_prop(struct ctl_reply *r, const struct request *q, const char 
 	prop(r, q, key, "%s", ts);
 }
 
-static int show(struct sd_state *st, const struct request *q, struct ctl_reply *r,
+static int show(struct sd_state *st, const struct ctl_request *q, struct ctl_reply *r,
 		const char *name)
 {
 	struct sd_socket *s = is_socket_name(name) ? find(st, name) : NULL;
@@ -947,7 +903,7 @@ static bool job_verb(const char *v)
 
 static void execute(struct sd_state *st, struct sd_client *c, char *line, struct ctl_reply *r)
 {
-	struct request q;
+	struct ctl_request q;
 	int rc = 0;
 	bool privileged = c->uid == 0;
 	const char *verb;
