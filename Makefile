@@ -200,7 +200,13 @@ bloatcheck: all
 UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
 FUZZ_SRCS := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 TEST_PROGS := $(patsubst %.c,$(O)/%,$(UNIT_SRCS)) $(patsubst %.c,$(O)/%_replay,$(FUZZ_SRCS))
+# helper programs the e2e scripts run as services (sdnotify, ...), built by each flavour's CC
+TEST_PROGS += $(patsubst %.c,$(O)/%,$(sort $(wildcard tests/e2e/helpers/*.c)))
 test-progs: $(TEST_PROGS)
+$(O)/tests/e2e/helpers/%: tests/e2e/helpers/%.c
+	$(say) CC $<
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $<
 # fuzz targets linked with a plain main that replays the corpus (libFuzzer builds: make fuzz)
 $(O)/tests/fuzz/%_replay: tests/fuzz/%.c tests/fuzz/replay.c $(LIBCOMMON)
 	$(say) CC $<
