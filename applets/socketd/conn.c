@@ -25,7 +25,7 @@ void sd_add_child(struct sd_state *st, pid_t pid, struct sd_socket *s,
 	struct sd_child *c;
 
 	if (st->nchildren == st->children_cap) {
-		st->children_cap = st->children_cap ? st->children_cap * 2 : 64;
+		st->children_cap = st->children_cap ? st->children_cap * 2 : 8;
 		st->children = xrealloc(st->children, st->children_cap * sizeof(*st->children));
 	}
 	c = &st->children[st->nchildren++];

@@ -59,6 +59,7 @@ static void drop(struct sd_client *c)
 {
 	close(c->fd);
 	free(c->out);
+	free(c->in);
 	ctl_reply_free(&c->pending);
 	memset(c, 0, sizeof(*c));
 	c->fd = -1;
@@ -1111,6 +1112,7 @@ static void accept_clients(struct sd_state *st)
 			continue;
 		}
 		memset(&st->clients[slot], 0, sizeof(st->clients[slot]));
+		st->clients[slot].in = xmalloc(CTL_REQUEST_MAX);
 		st->clients[slot].fd = fd;
 		st->clients[slot].uid = cr.uid;
 		st->clients[slot].deadline_us = sd_now_us() + CLIENT_DEADLINE_US;
@@ -1157,7 +1159,7 @@ static void serve(struct sd_state *st, struct sd_client *c)
 		return;
 	}
 	if (!c->out) {
-		ssize_t n = read(c->fd, c->in + c->inlen, sizeof(c->in) - 1 - c->inlen);
+		ssize_t n = read(c->fd, c->in + c->inlen, CTL_REQUEST_MAX - 1 - c->inlen);
 		struct ctl_reply r = {0};
 		char *nl;
 
@@ -1170,7 +1172,7 @@ static void serve(struct sd_state *st, struct sd_client *c)
 		c->inlen += (size_t)n;
 		c->in[c->inlen] = '\0';
 		nl = memchr(c->in, '\n', c->inlen);
-		if (!nl && c->inlen < sizeof(c->in) - 1)
+		if (!nl && c->inlen < CTL_REQUEST_MAX - 1)
 			return; /* not a whole line yet */
 		if (!nl || memchr(c->in, '\0', (size_t)(nl - c->in))) {
 			ctl_reply_printf(&r, 2, "Request too long or malformed.");

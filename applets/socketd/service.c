@@ -47,10 +47,13 @@ static void ring_add(struct sd_unit *u, const char *line, size_t len)
 {
 	if (len > SD_LOG_RING / 2)
 		len = SD_LOG_RING / 2;
-	if (!u->ring)
-		u->ring = xmalloc(SD_LOG_RING);
+	/* most units log a few lines: the ring grows to its bound as it fills */
+	while (u->ring_len + len + 1 > u->ring_cap && u->ring_cap < SD_LOG_RING) {
+		u->ring_cap = u->ring_cap ? u->ring_cap * 2 : 512;
+		u->ring = xrealloc(u->ring, u->ring_cap);
+	}
 	/* drop the oldest whole lines until the new one fits */
-	while (u->ring_len + len + 1 > SD_LOG_RING) {
+	while (u->ring_len + len + 1 > u->ring_cap) {
 		char *nl = memchr(u->ring, '\n', u->ring_len);
 		size_t drop = nl ? (size_t)(nl - u->ring) + 1 : u->ring_len;
 

@@ -8,7 +8,8 @@
 //usage:socketd   -n        check: load every unit of UNITDIR, print problems, exit 1 on errors
 //usage:socketd   -v        print the units as understood
 //usage:socketd   -u DIR    unit directory (default $GATEBOX_UNIT_DIR or CONFIG_UNIT_DIR)
-//usage:socketd   -r FD     write a newline to FD when every socket is bound (s6 readiness)
+//usage:socketd   -r FD     write a newline to FD when every socket is bound (s6 readiness;
+//usage:socketd             FD is closed without one when a socket cannot be bound)
 //usage:socketd Also sends READY=1 to $NOTIFY_SOCKET. SIGHUP reloads, SIGTERM/SIGINT stop.
 //config:config SOCKETD
 //config:	bool "socketd: socket activation without systemd"
@@ -18,6 +19,7 @@
 //config:	  connections arrive, with TCP wrappers checked in-process (TCPWrap=).
 #include "socketd.h"
 #include "applet.h"
+#include "memtrim.h"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -116,6 +118,12 @@ static void reap(struct sd_state *st)
 			st->children[i] = st->children[--st->nchildren];
 			break;
 		}
+	}
+	if (st->nchildren == 0 && st->children_cap > 8) {
+		/* a flood is over: its table goes, the next connection starts a small one */
+		free(st->children);
+		st->children = NULL;
+		st->children_cap = 0;
 	}
 }
 
@@ -230,6 +238,7 @@ static void shutdown_state(struct sd_state *st, int sfd)
 	sd_units_free(st);
 	free(st->children);
 	free(st->argv);
+	free(st->exe);
 	if (st->rules_loaded)
 		rules_cache_free(&st->rules);
 	close(sfd);
@@ -241,6 +250,8 @@ static void shutdown_state(struct sd_state *st, int sfd)
 		if (st->clients[c].fd >= 0) {
 			close(st->clients[c].fd);
 			free(st->clients[c].out);
+			free(st->clients[c].in);
+			ctl_reply_free(&st->clients[c].pending);
 		}
 }
 
@@ -253,7 +264,9 @@ static int run(struct sd_state *st, int ready_fd)
 	} *map = NULL;
 	size_t cap = 0;
 	sigset_t mask;
-	int sfd;
+	int sfd, unbound;
+	bool busy_since_trim = true;
+	int polled;
 
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGCHLD);
@@ -265,8 +278,11 @@ static int run(struct sd_state *st, int ready_fd)
 	sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
 	if (sfd < 0)
 		die_errno(EXIT_SYSCALL, "signalfd");
-	if (sd_bind_all(st->socks, st->nsocks, NULL, 0))
-		log_msg(LOG_ERR, "some sockets could not be bound; the others are served");
+	unbound = sd_bind_all(st->socks, st->nsocks, NULL, 0);
+	if (unbound)
+		log_msg(LOG_ERR,
+			"%d listener%s could not be bound; the others are served, readiness is not signalled",
+			unbound, unbound == 1 ? "" : "s");
 	st->reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	for (size_t i = 0; i < st->nsocks; i++)
 		st->socks[i]->active_since = realtime_now_us();
@@ -274,12 +290,12 @@ static int run(struct sd_state *st, int ready_fd)
 	/* orphans of the services (a forking daemon, sessions left by KillMode=process) become
 	 * socketd's children: their exits are seen, Type=forking finds its daemon */
 	prctl(PR_SET_CHILD_SUBREAPER, 1);
-	if (!st->restored) {
+	if (!st->restored)
 		sd_units_start_enabled(st);
+	if (!st->restored && !unbound)
 		notify_ready(ready_fd);
-	} else if (ready_fd >= 0) {
-		close(ready_fd); /* readiness was told once, by the first process */
-	}
+	else if (ready_fd >= 0)
+		close(ready_fd); /* told once by the first process, or never: EOF without a newline */
 	log_msg(LOG_INFO, "listening: %zu socket unit%s", st->nsocks, st->nsocks == 1 ? "" : "s");
 	for (;;) {
 		size_t n = 1, total = 0, first_listener, nctl, nunit;
@@ -335,11 +351,18 @@ static int run(struct sd_state *st, int ready_fd)
 		if (ctl_wake >= 0 && (wake < 0 || ctl_wake < wake))
 			wake = ctl_wake;
 		timeout = wake < 0 ? -1 : wake <= now ? 0 : (int)((wake - now) / 1000 + 1);
-		if (poll(pfd, n, timeout) < 0) {
+
+		/* about to sleep a while after some work: give the start-up memory back */
+		if ((timeout < 0 || timeout > 1000) && busy_since_trim)
+			polled = memtrim_poll(pfd, n, timeout);
+		else
+			polled = poll(pfd, n, timeout);
+		if (polled < 0) {
 			if (errno == EINTR)
 				continue;
 			die_errno(EXIT_SYSCALL, "poll");
 		}
+		busy_since_trim = polled > 0;
 		if (pfd[0].revents & POLLIN) {
 			struct signalfd_siginfo si;
 			bool stop = false, hup = false;
@@ -398,6 +421,16 @@ static int run(struct sd_state *st, int ready_fd)
 	}
 }
 
+/* this binary's path (its own frame: the buffer must not stay on the daemon's stack) */
+static __attribute__((noinline)) char *self_exe(void)
+{
+	char exe[4096];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+
+	exe[n > 0 ? n : 0] = '\0';
+	return xstrdup(exe);
+}
+
 int socketd_main(int argc, char **argv)
 {
 	struct sd_state st;
@@ -410,11 +443,7 @@ int socketd_main(int argc, char **argv)
 	st.argv = xcalloc((size_t)argc + 1, sizeof(*st.argv));
 	for (int i = 0; i < argc; i++)
 		st.argv[i] = argv[i];
-	{
-		ssize_t n = readlink("/proc/self/exe", st.exe, sizeof(st.exe) - 1);
-
-		st.exe[n > 0 ? n : 0] = '\0';
-	}
+	st.exe = self_exe();
 	opt_reset();
 	while ((c = opt_getopt(argc, argv, "fnvu:r:")) != -1) {
 		switch (c) {
@@ -457,6 +486,7 @@ int socketd_main(int argc, char **argv)
 			sd_free_socket(st.socks[i]);
 		free(st.socks);
 		free(st.argv);
+		free(st.exe);
 		return errors ? 1 : 0;
 	}
 	return run(&st, ready_fd);

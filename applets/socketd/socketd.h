@@ -65,7 +65,7 @@ struct sd_service {
 	int notify_fd; /* NotifyFd=N (s6 readiness), -1 */
 	char **deps[SD_DEP_COUNT];
 	size_t ndeps[SD_DEP_COUNT];
-	char *env[SD_MAX_ENV];
+	char **env; /* nenv of them, at most SD_MAX_ENV */
 	size_t nenv;
 	int uid, gid;
 	gid_t groups[SD_MAX_GROUPS];
@@ -131,7 +131,7 @@ enum sd_sub {
 };
 enum sd_job { SD_JOB_NONE, SD_JOB_START, SD_JOB_STOP, SD_JOB_RESTART, SD_JOB_RELOAD };
 
-#define SD_LOG_RING 4096
+#define SD_LOG_RING 4096 /* grows to this from a small start */
 
 /* A service unit socketd supervises: its configuration and the state of its current run. */
 struct sd_unit {
@@ -167,7 +167,7 @@ struct sd_unit {
 	char status_text[128];
 	int errno_value;
 	char *ring; /* the unit's log lines, at most SD_LOG_RING bytes */
-	size_t ring_len;
+	size_t ring_len, ring_cap;
 	char partial[256]; /* an unfinished output line */
 	size_t partial_len;
 };
@@ -179,7 +179,7 @@ struct sd_child {
 	socklen_t peer_len;
 };
 
-#define SD_MAX_WAIT 16
+#define SD_MAX_WAIT 8
 
 struct sd_client {
 	int fd;
@@ -192,7 +192,7 @@ struct sd_client {
 	size_t nwait;
 	char wait_verb[24];
 	struct ctl_reply pending;
-	char in[4096];
+	char *in; /* CTL_REQUEST_MAX bytes while the request is read (idle socketd holds none) */
 	size_t inlen;
 	char *out;
 	size_t outlen, outpos;
@@ -204,7 +204,7 @@ struct sd_client {
 struct sd_state {
 	const char *unit_dir;
 	bool foreground, check_only, verbose;
-	char exe[4096]; /* this binary, by path: daemon-reexec runs what is there now */
+	char *exe; /* this binary, by path: daemon-reexec runs what is there now */
 	char **argv; /* socketd's arguments, as it was started */
 	bool restored; /* started by daemon-reexec: state taken over, nothing new started */
 	bool reexec; /* daemon-reexec: exec the new binary once the reply is out */

@@ -238,8 +238,10 @@ static void add_env(struct sd_service *svc, const char *kv)
 			svc->env[i] = xstrdup(kv);
 			return;
 		}
-	if (svc->nenv < SD_MAX_ENV)
+	if (svc->nenv < SD_MAX_ENV) {
+		svc->env = xrealloc(svc->env, (svc->nenv + 1) * sizeof(*svc->env));
 		svc->env[svc->nenv++] = xstrdup(kv);
+	}
 }
 
 static void env_file(struct loader *ld, struct sd_service *svc, const struct unit_entry *e)
@@ -826,6 +828,7 @@ void sd_free_service(struct sd_service *svc)
 	free(svc->pidfile);
 	for (size_t i = 0; i < svc->nenv; i++)
 		free(svc->env[i]);
+	free(svc->env);
 	for (size_t i = 0; i < svc->ncmds; i++)
 		free(svc->cmds[i].line);
 	free(svc->cmds);

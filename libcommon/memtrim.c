@@ -1,0 +1,148 @@
+/* see memtrim.h */
+#include "common.h"
+#include "memtrim.h"
+
+#include <stdint.h>
+#include <signal.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#define MAX_RANGES 8
+
+static struct {
+	bool read;
+	uintptr_t stack_lo;
+	uintptr_t lo[MAX_RANGES], hi[MAX_RANGES]; /* the mappings of the program's file */
+	size_t n;
+} maps;
+
+/* once: the [stack] mapping, and the mappings backed by the same file as this code */
+static void read_maps(void)
+{
+	char line[512], self[256] = "";
+	uintptr_t here = (uintptr_t)&read_maps;
+	FILE *fp = fopen("/proc/self/maps", "re");
+
+	maps.read = true;
+	if (!fp)
+		return;
+	/* two passes: first the file this function lives in */
+	while (fgets(line, sizeof(line), fp)) {
+		unsigned long lo, hi;
+		char *path = strchr(line, '/');
+
+		if (sscanf(line, "%lx-%lx", &lo, &hi) == 2 && here >= lo && here < hi && path) {
+			path[strcspn(path, "\n")] = '\0';
+			str_copy(self, sizeof(self), path);
+		}
+	}
+	rewind(fp);
+	while (fgets(line, sizeof(line), fp)) {
+		unsigned long lo, hi;
+		char perms[8], *path = strchr(line, '/');
+
+		if (sscanf(line, "%lx-%lx %7s", &lo, &hi, perms) != 3)
+			continue;
+		line[strcspn(line, "\n")] = '\0';
+		if (strstr(line, "[stack]"))
+			maps.stack_lo = lo;
+		/* the read-only and executable mappings only: data and bss hold state */
+		else if (self[0] && path && strcmp(path, self) == 0 && perms[1] == '-' &&
+			 maps.n < MAX_RANGES) {
+			maps.lo[maps.n] = lo;
+			maps.hi[maps.n] = hi;
+			maps.n++;
+		}
+	}
+	fclose(fp);
+}
+
+/* System calls made without calling into libc (whose code lies elsewhere in the text):
+ * the trimmed text must not fault back between the drop and the sleep. */
+#if defined(__x86_64__)
+#define HAVE_RAW 1
+static inline long raw5(long nr, long a, long b, long c, long d, long e)
+{
+	long ret;
+	register long r10 __asm__("r10") = d;
+	register long r8 __asm__("r8") = e;
+
+	__asm__ volatile("syscall"
+			 : "=a"(ret)
+			 : "a"(nr), "D"(a), "S"(b), "d"(c), "r"(r10), "r"(r8)
+			 : "rcx", "r11", "memory");
+	return ret;
+}
+#elif defined(__aarch64__)
+#define HAVE_RAW 1
+static inline long raw5(long nr, long a, long b, long c, long d, long e)
+{
+	register long x8 __asm__("x8") = nr;
+	register long x0 __asm__("x0") = a;
+	register long x1 __asm__("x1") = b;
+	register long x2 __asm__("x2") = c;
+	register long x3 __asm__("x3") = d;
+	register long x4 __asm__("x4") = e;
+
+	__asm__ volatile("svc 0"
+			 : "+r"(x0)
+			 : "r"(x8), "r"(x1), "r"(x2), "r"(x3), "r"(x4)
+			 : "memory");
+	return x0;
+}
+#elif defined(__arm__) && !defined(__thumb__)
+#define HAVE_RAW 1
+static inline long raw5(long nr, long a, long b, long c, long d, long e)
+{
+	register long r7 __asm__("r7") = nr;
+	register long r0 __asm__("r0") = a;
+	register long r1 __asm__("r1") = b;
+	register long r2 __asm__("r2") = c;
+	register long r3 __asm__("r3") = d;
+	register long r4 __asm__("r4") = e;
+
+	__asm__ volatile("svc 0"
+			 : "+r"(r0)
+			 : "r"(r7), "r"(r1), "r"(r2), "r"(r3), "r"(r4)
+			 : "memory");
+	return r0;
+}
+#else
+#define HAVE_RAW 0
+#endif
+
+int memtrim_poll(struct pollfd *pfd, nfds_t n, int timeout_ms)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	volatile char mark = 0;
+	uintptr_t sp = (uintptr_t)&mark & ~(uintptr_t)(page - 1);
+	struct timespec ts = {timeout_ms / 1000, (long)(timeout_ms % 1000) * 1000000};
+
+	if (!maps.read)
+		read_maps();
+	if (!HAVE_RAW || !maps.stack_lo)
+		return poll(pfd, n, timeout_ms);
+#if HAVE_RAW
+	{
+		long r;
+
+		/* a page of margin below this frame: only raw system calls run until the sleep */
+		if (sp > maps.stack_lo + 2 * (uintptr_t)page)
+			raw5(SYS_madvise, (long)maps.stack_lo,
+			     (long)(sp - (uintptr_t)page - maps.stack_lo), MADV_DONTNEED, 0, 0);
+		for (size_t i = 0; i < maps.n; i++)
+			raw5(SYS_madvise, (long)maps.lo[i], (long)(maps.hi[i] - maps.lo[i]),
+			     MADV_DONTNEED, 0, 0);
+		r = raw5(SYS_ppoll, (long)pfd, (long)n, timeout_ms < 0 ? 0 : (long)&ts, 0,
+			 (long)(_NSIG / 8));
+		(void)mark;
+		if (r < 0) {
+			errno = (int)-r;
+			return -1;
+		}
+		return (int)r;
+	}
+#endif
+}
