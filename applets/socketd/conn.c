@@ -124,6 +124,22 @@ static void shed(struct sd_state *st, int lfd)
 	log_msg(LOG_ERR, "out of file descriptors: a connection was dropped");
 }
 
+/* a listener on one address (not a wildcard, not transparent): a connection's local end is
+ * that address */
+static bool bound_to_one_address(const struct sd_listener *l)
+{
+	const struct sockaddr *sa = (const struct sockaddr *)&l->addr.ss;
+
+	if (l->opts.transparent)
+		return false;
+	if (sa->sa_family == AF_INET)
+		return ((const struct sockaddr_in *)(const void *)sa)->sin_addr.s_addr != 0;
+	if (sa->sa_family == AF_INET6)
+		return !IN6_IS_ADDR_UNSPECIFIED(
+			&((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr);
+	return false;
+}
+
 /* One connection off the backlog: false when there was none (or no fd for it). */
 static bool accept_one(struct sd_state *st, struct sd_socket *s, struct sd_listener *l)
 {
@@ -144,9 +160,14 @@ static bool accept_one(struct sd_state *st, struct sd_socket *s, struct sd_liste
 	}
 	s->accepted++;
 	/* the local end, once: TCPWrap, the environment and the instance name all need it */
-	if ((peer.ss_family != AF_INET && peer.ss_family != AF_INET6) ||
-	    getsockname(fd, (struct sockaddr *)&local, &llen) < 0)
+	if (peer.ss_family != AF_INET && peer.ss_family != AF_INET6) {
 		llen = 0;
+	} else if (bound_to_one_address(l)) {
+		memcpy(&local, &l->addr.ss, l->addr.len); /* no system call for what we know */
+		llen = l->addr.len;
+	} else if (getsockname(fd, (struct sockaddr *)&local, &llen) < 0) {
+		llen = 0;
+	}
 	if (s->max_per_source && (peer.ss_family == AF_INET || peer.ss_family == AF_INET6)) {
 		unsigned same = 0;
 

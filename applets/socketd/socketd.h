@@ -48,6 +48,8 @@ struct sd_service {
 	char *exec; /* ExecStart= without its prefixes, specifiers unexpanded */
 	bool ignore_failure; /* the '-' prefix */
 	char description[128];
+	char **argv_cached; /* ExecStart= split once, when nothing in it varies (one block) */
+	int argc_cached;
 	/* the lifecycle of a long-running (or oneshot) service */
 	struct sd_cmd *cmds;
 	size_t ncmds;
@@ -290,7 +292,7 @@ void sd_free_service(struct sd_service *svc);
 
 /* spawn.c: start one process of a service */
 struct sd_spawn_req {
-	const struct sd_service *svc;
+	struct sd_service *svc; /* not const: it keeps a split ExecStart= */
 	const char *line; /* the command (ExecStart= or another Exec*=) */
 	const char *unit_name;
 	int conn; /* Accept=yes: the connection, else -1 */

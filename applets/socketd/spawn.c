@@ -165,10 +165,33 @@ pid_t sd_spawn(struct sd_state *st, const struct sd_spawn_req *rq)
 	size_t ne = 0;
 	pid_t pid;
 
-	if (build_argv(svc, rq->line, rq->unit_name, argbuf, sizeof(argbuf), argv, 255) < 0) {
+	if (rq->line == svc->exec && svc->argv_cached) {
+		memcpy(argv, svc->argv_cached, sizeof(char *) * (size_t)(svc->argc_cached + 1));
+	} else if (build_argv(svc, rq->line, rq->unit_name, argbuf, sizeof(argbuf), argv, 255) <
+		   0) {
 		log_msg(LOG_ERR, "%s: Failed to build the command line of %s", rq->unit_name,
 			rq->line);
 		return -1;
+	} else if (rq->line == svc->exec && !strpbrk(rq->line, "%$")) {
+		/* nothing in it varies from one start to the next: split it once (the
+		 * Accept=yes path starts it for every connection) */
+		size_t used = 0;
+		int argc = 0;
+		struct sd_service *mut = rq->svc;
+
+		while (argv[argc])
+			used += strlen(argv[argc++]) + 1;
+		mut->argv_cached = xmalloc(sizeof(char *) * (size_t)(argc + 1) + used);
+		{
+			char *p = (char *)(mut->argv_cached + argc + 1);
+
+			for (int i = 0; i < argc; i++) {
+				mut->argv_cached[i] = strcpy(p, argv[i]);
+				p += strlen(p) + 1;
+			}
+		}
+		mut->argv_cached[argc] = NULL;
+		mut->argc_cached = argc;
 	}
 	sup_spawn_init(&sp);
 	envp[ne++] = default_path;

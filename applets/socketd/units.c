@@ -823,6 +823,7 @@ static struct sd_socket *load_socket(const char *dir, const char *name, struct l
 void sd_free_service(struct sd_service *svc)
 {
 	free(svc->exec);
+	free(svc->argv_cached);
 	free(svc->cwd);
 	free(svc->path);
 	free(svc->pidfile);
