@@ -396,11 +396,13 @@ ok "NotifyFd=3: start rc 0 returns after the newline on fd 3, active" \
 	'rc 0 && [ -s "$F/nfd" ] && [ "$(st nfd.service)" = active ]'
 sc stop nfd.service
 
-# --- 11. Type=forking
+# --- 11. Type=forking (the daemon is a grandchild: socketd must be its subreaper; under
+# qemu-user 7.2, prctl(PR_SET_CHILD_SUBREAPER) fails with EINVAL, hence the bounded stops)
 unit fk.service <<EOF
 [Service]
 Type=forking
 PIDFile=$F/fk.pid
+TimeoutStopSec=5
 ExecStart=/bin/sh -c '$SLEEP 300 & echo \$\$! > $F/fk.pid'
 EOF
 run start fk.service
@@ -412,6 +414,7 @@ ok "forking: stop rc 0 kills the daemon" 'rc 0 && wait_for "$W" dead "$pid"'
 unit fk2.service <<EOF
 [Service]
 Type=forking
+TimeoutStopSec=5
 ExecStart=/bin/sh -c '$SLEEP 300 & echo \$\$! > $F/fk2.pid'
 EOF
 run start fk2.service
@@ -811,7 +814,8 @@ kill -TERM "$SD_PID"
 ok "daemon-reexec: SIGTERM still ends it and its services" 'wait_for "$W" dead "$SD_PID" && wait_for "$W" dead "$zpid"'
 
 # --- sanitizers (asan flavour): socketd must have reported nothing
-ok "socketd's stderr shows no sanitizer report" \
-	'! grep -E "ERROR: (Address|Leak)Sanitizer|runtime error:|SUMMARY: (Address|Undefined|Leak)" "$T/sd.log"'
-grep -E -A15 "ERROR: (Address|Leak)Sanitizer|runtime error:" "$T/sd.log" | head -30 | sed 's/^/    | /'
+# (the services' own output is in the same log, as "socketd: UNIT[PID]: ...": not socketd's)
+sanitizer_lines() { grep -v '^socketd: ' "$T/sd.log" | grep -E -A15 "ERROR: (Address|Leak)Sanitizer|runtime error:|SUMMARY: (Address|Undefined|Leak)"; }
+ok "socketd's stderr shows no sanitizer report" '! sanitizer_lines >/dev/null'
+sanitizer_lines | head -30 | sed 's/^/    | /'
 exit 0

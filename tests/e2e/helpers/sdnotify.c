@@ -209,8 +209,13 @@ static int daemon_mode(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
-	if (argc == 3 && !strcmp(argv[1], "send"))
-		return notify(unescape(argv[2])) < 0 ? 1 : 0;
+	if (argc == 3 && !strcmp(argv[1], "send")) {
+		char *msg = unescape(argv[2]);
+		int rc = notify(msg) < 0 ? 1 : 0;
+
+		free(msg);
+		return rc;
+	}
 	if (argc >= 2 && !strcmp(argv[1], "daemon"))
 		return daemon_mode(argc, argv);
 	return usage();
