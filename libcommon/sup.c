@@ -120,7 +120,7 @@ pid_t sup_spawn(struct sup_spawn *s)
 
 	s->failed_step = 0;
 	s->failed_errno = 0;
-	pid = vfork();
+	s->pid = pid = vfork();
 	if (pid < 0)
 		return -1;
 	if (pid == 0)

@@ -48,6 +48,7 @@ struct sup_spawn {
 	char *watchdog_pid;
 	/* one more fd at a chosen number (NotifyFd=N, s6 readiness); -1: none */
 	int extra_fd, extra_target;
+	pid_t pid; /* the child's, also when it failed before exec (it has exited then) */
 	/* set by the child when it fails before exec (vfork shares this memory) */
 	volatile int failed_step, failed_errno;
 };

@@ -117,11 +117,26 @@ static struct sd_socket *find(struct sd_state *st, const char *name)
 	return NULL;
 }
 
+static const char *glyph_of(enum sd_active a);
+
+/* "     Loaded: loaded (PATH; STATE[; preset: enabled])": no preset for the states that
+ * have none (static, alias, generated, transient), as systemctl 252 */
+static void loaded_line(struct sd_state *st, struct ctl_reply *r, const char *path,
+			const char *name)
+{
+	enum install_state is = install_get_state("", st->unit_dir, name);
+	const char *word = install_state_name(is);
+	bool preset = strcmp(word, "static") != 0 && strcmp(word, "alias") != 0 &&
+		strcmp(word, "generated") != 0 && strcmp(word, "transient") != 0;
+
+	ctl_reply_printf(r, 1, "     Loaded: loaded (%s; %s%s)", path, word,
+			 preset ? "; preset: enabled" : "");
+}
+
 static int status_socket(struct sd_state *st, struct ctl_reply *r, const char *name)
 {
 	struct sd_socket *s = find(st, name);
 	char path[4096 + UNIT_NAME_MAX], ts[64], rel[64];
-	const char *state;
 	bool failed = !s && strcmp(st->failed_name, name) == 0;
 	struct stat sb;
 
@@ -130,7 +145,6 @@ static int status_socket(struct sd_state *st, struct ctl_reply *r, const char *n
 		ctl_reply_printf(r, 2, "Unit %s could not be found.", name);
 		return 4;
 	}
-	state = install_state_name(install_get_state("", st->unit_dir, name));
 	{
 		char desc[128] = "";
 
@@ -152,7 +166,7 @@ static int status_socket(struct sd_state *st, struct ctl_reply *r, const char *n
 						  : "\xe2\x97\x8b",
 				 name, desc[0] ? " - " : "", desc);
 	}
-	ctl_reply_printf(r, 1, "     Loaded: loaded (%s; %s; preset: enabled)", path, state);
+	loaded_line(st, r, path, name);
 	if (!s) {
 		if (failed) {
 			timestamp(ts, sizeof(ts), st->failed_since);
@@ -167,10 +181,13 @@ static int status_socket(struct sd_state *st, struct ctl_reply *r, const char *n
 	timestamp(ts, sizeof(ts), s->active_since);
 	relative(rel, sizeof(rel), realtime_us() - s->active_since);
 	ctl_reply_printf(r, 1, "     Active: active (%s) since %s; %s",
-			 s->main_pid ? "running" : "listening", ts, rel);
-	if (!s->accept)
+			 sd_socket_service_running(st, s) ? "running" : "listening", ts, rel);
+	if (!s->accept) {
+		struct sd_unit *u = sd_unit_find(st, s->svc.name);
+
 		ctl_reply_printf(r, 1, "   Triggers: %s %s",
-				 s->main_pid ? "\xe2\x97\x8f" : "\xe2\x97\x8b", s->svc.name);
+				 glyph_of(u ? u->active : SD_INACTIVE), s->svc.name);
+	}
 	for (size_t i = 0; i < s->nl; i++)
 		ctl_reply_printf(r, 1, "%s%s (%s)",
 				 i ? "             " : "     Listen: ", s->l[i].text, s->l[i].kind);
@@ -340,12 +357,10 @@ static const char *exit_status_name(int code)
 	static const struct {
 		int code;
 		const char *name;
-	} names[] = {{0, "SUCCESS"},	    {1, "FAILURE"},	     {2, "INVALIDARGUMENT"},
-		     {3, "NOTIMPLEMENTED"}, {4, "NOPERMISSION"},     {5, "NOTINSTALLED"},
-		     {6, "NOTCONFIGURED"},  {7, "NOTRUNNING"},	     {200, "CHDIR"},
-		     {201, "NICE"},	    {202, "FDS"},	     {203, "EXEC"},
-		     {205, "LIMITS"},	    {208, "STDIN"},	     {216, "GROUP"},
-		     {217, "USER"},	    {220, "SETSID"}};
+	} names[] = {/* libc's and systemd's own names only, as systemctl shows them (no LSB) */
+		     {0, "SUCCESS"}, {1, "FAILURE"}, {200, "CHDIR"},  {201, "NICE"},
+		     {202, "FDS"},   {203, "EXEC"},  {205, "LIMITS"}, {208, "STDIN"},
+		     {216, "GROUP"}, {217, "USER"},  {220, "SETSID"}};
 
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
 		if (names[i].code == code)
@@ -473,8 +488,7 @@ static int status_service(struct sd_state *st, struct ctl_reply *r, const char *
 	ctl_reply_printf(r, 1, "%s %s%s%s", glyph_of(u->active), name, desc[0] ? " - " : "",
 			 desc);
 	if (u->loaded)
-		ctl_reply_printf(r, 1, "     Loaded: loaded (%s; %s; preset: enabled)", u->svc.path,
-				 install_state_name(install_get_state("", st->unit_dir, name)));
+		loaded_line(st, r, u->svc.path, name);
 	else
 		ctl_reply_printf(r, 1,
 				 "     Loaded: bad-setting (Reason: Unit %s has a bad unit file setting.)",
@@ -483,6 +497,19 @@ static int status_service(struct sd_state *st, struct ctl_reply *r, const char *
 	for (size_t i = 0; i < st->nsocks; i++)
 		if (!st->socks[i]->accept && strcmp(st->socks[i]->svc.name, name) == 0)
 			ctl_reply_printf(r, 1, "TriggeredBy: \xe2\x97\x8f %s", st->socks[i]->name);
+	for (unsigned i = 0; i < u->ndone; i++) {
+		char text[96], cmd[160];
+		const struct sd_cmd *c = u->done[i].cmd < (short)u->svc.ncmds
+			? &u->svc.cmds[u->done[i].cmd]
+			: NULL;
+		static const char *const keys[] = {"ExecStartPre", "ExecStart", "ExecStartPost",
+						   "ExecReload",   "ExecStop",	"ExecStopPost"};
+
+		wait_status_text(u->done[i].status, text, sizeof(text));
+		str_copy(cmd, sizeof(cmd), c ? c->line : "");
+		ctl_reply_printf(r, 1, "    Process: %ld %s=%s (%s)", (long)u->done[i].pid,
+				 c ? keys[c->phase] : "Exec", cmd, text);
+	}
 	if (u->main_pid) {
 		char comm[64];
 

@@ -177,7 +177,10 @@ static bool group_alive(pid_t pgid)
 /* anything of this run left to wait for? */
 static bool alive(const struct sd_unit *u)
 {
-	bool groups = u->svc.kill_mode == SD_KILL_CGROUP || u->svc.kill_mode == SD_KILL_MIXED;
+	/* KillMode=mixed signals the group only in its SIGKILL round: until then the main and
+	 * control processes are what a stop waits for */
+	bool groups = u->svc.kill_mode == SD_KILL_CGROUP ||
+		(u->svc.kill_mode == SD_KILL_MIXED && u->sub == SD_SUB_FINAL_SIGKILL);
 
 	return u->main_pid || u->control_pid ||
 		(groups && (group_alive(u->main_pgid) || group_alive(u->control_pgid)));
@@ -214,6 +217,7 @@ static void listeners_nonblocking(struct sd_state *st, const struct sd_unit *u)
 }
 
 static void enter_phase(struct sd_state *st, struct sd_unit *u, enum sd_phase ph);
+static void final_kill(struct sd_state *st, struct sd_unit *u);
 static void enter_signal(struct sd_state *st, struct sd_unit *u, enum sd_sub sub,
 			 enum sup_result r);
 
@@ -286,11 +290,28 @@ static bool open_notify(struct sd_state *st, struct sd_unit *u)
 
 static void read_output(struct sd_state *st, struct sd_unit *u, bool final);
 
+/* a control process that ended, kept for status (the last few of this run) */
+static void record_control(struct sd_unit *u, pid_t pid, int status)
+{
+	unsigned n = sizeof(u->done) / sizeof(u->done[0]);
+
+	if (u->ndone == n) {
+		memmove(u->done, u->done + 1, sizeof(u->done[0]) * (n - 1));
+		u->ndone--;
+	}
+	u->done[u->ndone].pid = pid;
+	u->done[u->ndone].status = status;
+	u->done[u->ndone].cmd = (short)u->cmd;
+	u->ndone++;
+}
+
 /* one process of the unit: the main process for ExecStart=, a control process otherwise */
 static pid_t spawn_cmd(struct sd_state *st, struct sd_unit *u, const struct sd_cmd *c)
 {
 	char notify_env[160], mainpid[32], wd_usec[48], wd_pid[SUP_LISTEN_PID_SIZE + 2];
-	char result_env[48], *extra[8];
+	char result_env[48], exit_code[32], exit_status[32], *extra[10];
+	pid_t failed_pid = 0;
+	int failed_step = 0;
 	size_t ne = 0;
 	int ready[2] = {-1, -1}, out[2];
 	bool main = c->phase == SD_PH_START;
@@ -301,7 +322,9 @@ static pid_t spawn_cmd(struct sd_state *st, struct sd_unit *u, const struct sd_c
 				  .pass_listeners = main,
 				  .extra_env = extra,
 				  .out_fd = -1,
-				  .notify_fd = -1};
+				  .notify_fd = -1,
+				  .failed_pid = &failed_pid,
+				  .failed_step = &failed_step};
 	pid_t pid;
 
 	if (u->svc.notify_access != SD_NOTIFY_NONE && open_notify(st, u)) {
@@ -323,6 +346,20 @@ static pid_t spawn_cmd(struct sd_state *st, struct sd_unit *u, const struct sd_c
 		snprintf(result_env, sizeof(result_env), "SERVICE_RESULT=%s",
 			 sup_result_name(u->result));
 		extra[ne++] = result_env;
+		if (u->main_exited) {
+			/* as systemd: EXIT_CODE=exited|killed|dumped, EXIT_STATUS=code or signal */
+			int st_ = u->main_status;
+
+			snprintf(exit_code, sizeof(exit_code), "EXIT_CODE=%s", sup_status_kind(st_));
+			if (WIFSIGNALED(st_))
+				snprintf(exit_status, sizeof(exit_status), "EXIT_STATUS=%s",
+					 sup_signal_name(WTERMSIG(st_)) + 3);
+			else
+				snprintf(exit_status, sizeof(exit_status), "EXIT_STATUS=%d",
+					 WEXITSTATUS(st_));
+			extra[ne++] = exit_code;
+			extra[ne++] = exit_status;
+		}
 	}
 	extra[ne] = NULL;
 	if (main && u->svc.notify_fd >= 3 && u->ready_pipe < 0 &&
@@ -339,6 +376,16 @@ static pid_t spawn_cmd(struct sd_state *st, struct sd_unit *u, const struct sd_c
 	rq.out_fd = u->out_w;
 	pid = sd_spawn(st, &rq);
 	close_fd(&ready[1]);
+	if (pid < 0 && failed_pid > 0) {
+		/* it ran and failed before exec: that is its exit status (203/EXEC, ...) */
+		if (main) {
+			u->last_main = failed_pid;
+			u->main_status = failed_step << 8;
+			u->main_exited = true;
+		} else {
+			record_control(u, failed_pid, failed_step << 8);
+		}
+	}
 	if (pid < 0)
 		return -1;
 	if (main) {
@@ -420,7 +467,7 @@ static void run_phase_from(struct sd_state *st, struct sd_unit *u, enum sd_phase
 			enter_signal(st, u, SD_SUB_STOP_SIGTERM, SUP_SUCCESS);
 			return;
 		default:
-			enter_dead(st, u);
+			final_kill(st, u);
 			return;
 		}
 	}
@@ -433,10 +480,6 @@ static void run_phase_from(struct sd_state *st, struct sd_unit *u, enum sd_phase
 			return;
 		}
 		fail_with(u, SUP_EXIT_CODE);
-		if (ph == SD_PH_START) {
-			u->main_status = SUP_EXIT_EXEC << 8; /* as a wait status: exited, 203 */
-			u->main_exited = true;
-		}
 		if (ph == SD_PH_STOP_POST)
 			enter_dead(st, u);
 		else if (ph == SD_PH_STOP)
@@ -464,30 +507,48 @@ static void enter_phase(struct sd_state *st, struct sd_unit *u, enum sd_phase ph
 	run_phase_from(st, u, ph, 0);
 }
 
+/* one signal to a process and, when asked, to its group: once each (a process in that
+ * group gets it from the group signal only) */
+static void signal_one(pid_t pid, pid_t pgid, bool group, int sig)
+{
+	if (group && pgid > 0) {
+		kill(-pgid, sig);
+		if (pid && getpgid(pid) != pgid)
+			kill(pid, sig); /* it left its group */
+	} else if (pid) {
+		kill(pid, sig);
+	}
+}
+
 /* KillMode=: who gets sig. final: the SIGKILL round (mixed then signals the groups too) */
 static void signal_unit(struct sd_unit *u, int sig, bool final)
 {
 	enum sd_kill_mode m = u->svc.kill_mode;
+	bool groups = m == SD_KILL_CGROUP || (m == SD_KILL_MIXED && final);
 
 	if (m == SD_KILL_NONE)
 		return;
-	if (u->main_pid)
-		kill(u->main_pid, sig);
-	if (u->control_pid)
-		kill(u->control_pid, sig);
-	if (m == SD_KILL_CGROUP || (m == SD_KILL_MIXED && final)) {
-		if (u->main_pgid > 0)
-			kill(-u->main_pgid, sig);
-		if (u->control_pgid > 0)
-			kill(-u->control_pgid, sig);
+	signal_one(u->main_pid, u->main_pgid, groups, sig);
+	signal_one(u->control_pid, u->control_pgid, groups, sig);
+	if (sig != SIGKILL && sig != SIGCONT) /* a stopped process would never see it */
+		signal_one(u->main_pid, u->main_pgid, groups, SIGCONT);
+}
+
+/* after ExecStopPost=: what is left of the groups goes (systemd's final-sigkill; with
+ * KillMode=mixed this is where the processes besides the main one are killed) */
+static void final_kill(struct sd_state *st, struct sd_unit *u)
+{
+	bool groups = u->svc.kill_mode == SD_KILL_CGROUP || u->svc.kill_mode == SD_KILL_MIXED;
+
+	if (groups && u->svc.send_sigkill &&
+	    (group_alive(u->main_pgid) || group_alive(u->control_pgid))) {
+		set_state(u, SD_DEACTIVATING, SD_SUB_FINAL_SIGKILL);
+		signal_unit(u, SIGKILL, true);
+		u->deadline_us = timeout_for(u, SD_PH_STOP);
+		if (alive(u))
+			return;
 	}
-	if (sig != SIGKILL && sig != SIGCONT) {
-		/* a stopped process would never see the signal */
-		if (u->main_pid)
-			kill(u->main_pid, SIGCONT);
-		if (m == SD_KILL_CGROUP && u->main_pgid > 0)
-			kill(-u->main_pgid, SIGCONT);
-	}
+	enter_dead(st, u);
 }
 
 #define GROUP_RECHECK_US 100000 /* group members that are not our children: looked at so often */
@@ -569,6 +630,7 @@ static void begin_start(struct sd_state *st, struct sd_unit *u)
 	u->status_text[0] = '\0';
 	u->errno_value = -1;
 	u->main_status = u->control_status = 0;
+	u->ndone = 0;
 	sd_unit_log(u, 0, "Starting %s...",
 		    u->svc.description[0] ? u->svc.description : u->svc.name);
 	enter_phase(st, u, SD_PH_START_PRE);
@@ -673,9 +735,9 @@ void sd_unit_stop(struct sd_state *st, struct sd_unit *u)
 	}
 	switch (u->sub) {
 	case SD_SUB_AUTO_RESTART:
+		/* as systemd: a stop in auto-restart leaves it dead, whatever the last result */
 		u->deadline_us = 0;
-		set_state(u, u->result == SUP_SUCCESS ? SD_INACTIVE : SD_FAILED,
-			  u->result == SUP_SUCCESS ? SD_SUB_DEAD : SD_SUB_FAILED);
+		set_state(u, SD_INACTIVE, SD_SUB_DEAD);
 		return;
 	case SD_SUB_START_PRE:
 	case SD_SUB_START:
@@ -858,6 +920,7 @@ static void control_exited(struct sd_state *st, struct sd_unit *u, int status)
 	const struct sd_cmd *c = &u->svc.cmds[u->cmd];
 	bool ok = sup_result_of(status, NULL) == SUP_SUCCESS || c->ignore;
 
+	record_control(u, u->control_pid, status);
 	u->control_pid = 0;
 	u->control_status = status;
 	if (!ok)
@@ -918,6 +981,8 @@ bool sd_unit_reaped(struct sd_state *st, pid_t pid, int status)
 
 		if ((u->sub == SD_SUB_STOP_SIGTERM || u->sub == SD_SUB_STOP_SIGKILL) && !alive(u))
 			enter_phase(st, u, SD_PH_STOP_POST);
+		else if (u->sub == SD_SUB_FINAL_SIGKILL && !alive(u))
+			enter_dead(st, u);
 	}
 	return false;
 }
@@ -1129,7 +1194,8 @@ long long sd_units_next_deadline(const struct sd_state *st)
 		const struct sd_unit *u = st->units[i];
 		long long t[3] = {u->deadline_us, u->watchdog_us, 0};
 
-		if ((u->sub == SD_SUB_STOP_SIGTERM || u->sub == SD_SUB_STOP_SIGKILL) &&
+		if ((u->sub == SD_SUB_STOP_SIGTERM || u->sub == SD_SUB_STOP_SIGKILL ||
+		     u->sub == SD_SUB_FINAL_SIGKILL) &&
 		    !u->main_pid && !u->control_pid)
 			t[2] = sd_now_us() + GROUP_RECHECK_US;
 		for (int k = 0; k < 3; k++)
@@ -1185,6 +1251,10 @@ static void deadline_passed(struct sd_state *st, struct sd_unit *u)
 			kill(u->control_pid, SIGKILL);
 		u->control_pid = 0;
 		fail_with(u, SUP_TIMEOUT);
+		final_kill(st, u);
+		return;
+	case SD_SUB_FINAL_SIGKILL:
+		sd_unit_log(u, 0, "Processes still around after final SIGKILL. Ignoring.");
 		enter_dead(st, u);
 		return;
 	default:
@@ -1215,6 +1285,8 @@ void sd_units_timers(struct sd_state *st)
 		}
 		if ((u->sub == SD_SUB_STOP_SIGTERM || u->sub == SD_SUB_STOP_SIGKILL) && !alive(u))
 			enter_phase(st, u, SD_PH_STOP_POST);
+		else if (u->sub == SD_SUB_FINAL_SIGKILL && !alive(u))
+			enter_dead(st, u);
 	}
 }
 

@@ -274,6 +274,16 @@ static int run(struct sd_state *st, int ready_fd)
 	sigaddset(&mask, SIGTERM);
 	sigaddset(&mask, SIGINT);
 	sigprocmask(SIG_BLOCK, &mask, NULL);
+	/* children get back what socketd ignores: SIGPIPE, and what its parent left ignored
+	 * (nohup, a shell's background job): systemd's services start with nothing ignored */
+	st->reset_signals = 1UL << SIGPIPE;
+	for (int sig = 1; sig < 32; sig++) {
+		struct sigaction sa;
+
+		if (sig != SIGKILL && sig != SIGSTOP && sigaction(sig, NULL, &sa) == 0 &&
+		    sa.sa_handler == SIG_IGN)
+			st->reset_signals |= 1UL << sig;
+	}
 	signal(SIGPIPE, SIG_IGN);
 	sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
 	if (sfd < 0)

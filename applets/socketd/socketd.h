@@ -154,6 +154,13 @@ struct sd_unit {
 	pid_t last_main; /* the main process of the last run, for status after it ended */
 	pid_t main_pgid, control_pgid; /* their process groups (KillMode= signals them) */
 	int main_status, control_status; /* the last wait statuses, for status */
+	/* the control processes of this run that ended, for status's Process: lines */
+	struct {
+		pid_t pid;
+		int status;
+		short cmd;
+	} done[4];
+	unsigned ndone;
 	bool main_exited;
 	enum sd_phase phase; /* of the control process, or of the ExecStart= in progress */
 	size_t cmd; /* index in svc.cmds of the command running now */
@@ -219,6 +226,8 @@ struct sd_state {
 	size_t nchildren, children_cap;
 	struct rules_cache rules;
 	bool rules_loaded;
+	unsigned long reset_signals; /* what a child resets: SIGPIPE and what socketd inherited
+				      * ignored */
 	int reserve_fd; /* closed to accept-and-drop when out of fds */
 	int log_fd; /* where StandardError=journal goes */
 	int ctl_fd; /* the control socket, -1 when it could not be made */
@@ -303,6 +312,8 @@ struct sd_spawn_req {
 	int out_fd; /* where StandardOutput/Error=journal go, -1: socketd's log */
 	int notify_fd; /* NotifyFd='s write end, -1 */
 	char *watchdog_pid; /* a "WATCHDOG_PID=" slot in extra_env, or NULL */
+	pid_t *failed_pid; /* when set: the pid of a child that failed before exec */
+	int *failed_step; /* and its SUP_EXIT_ step */
 };
 pid_t sd_spawn(struct sd_state *st, const struct sd_spawn_req *rq);
 

@@ -13,17 +13,23 @@ static char default_path[] = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr
 static char fdname_connection[] = "LISTEN_FDNAMES=connection";
 static char proto_tcp[] = "PROTO=TCP";
 
-static const char *env_lookup(const struct sd_service *svc, const char *name, size_t len)
+/* $NAME in a command line: the unit's Environment= first, then what socketd adds ($MAINPID
+ * for ExecReload=/ExecStop=, ...) */
+static const char *env_lookup(const struct sd_service *svc, char *const *extra, const char *name,
+			      size_t len)
 {
 	for (size_t i = 0; i < svc->nenv; i++)
 		if (strncmp(svc->env[i], name, len) == 0 && svc->env[i][len] == '=')
 			return svc->env[i] + len + 1;
+	for (size_t i = 0; extra && extra[i]; i++)
+		if (strncmp(extra[i], name, len) == 0 && extra[i][len] == '=')
+			return extra[i] + len + 1;
 	return NULL;
 }
 
 /* systemd's ExecStart expansion: specifiers, then ${VAR} inline and $VAR as its words. */
-static int build_argv(const struct sd_service *svc, const char *line, const char *unit_name,
-		      char *buf, size_t size, char **argv, size_t max)
+static int build_argv(const struct sd_service *svc, char *const *extra, const char *line,
+		      const char *unit_name, char *buf, size_t size, char **argv, size_t max)
 {
 	char spec[UNIT_LINE_MAX], vars[UNIT_LINE_MAX];
 	size_t n = 0, argc;
@@ -58,7 +64,7 @@ static int build_argv(const struct sd_service *svc, const char *line, const char
 			vars[n++] = *p;
 			continue;
 		}
-		val = env_lookup(svc, name, len);
+		val = env_lookup(svc, extra, name, len);
 		for (; val && *val && n + 1 < sizeof(vars); val++)
 			vars[n++] = *val;
 	}
@@ -167,7 +173,8 @@ pid_t sd_spawn(struct sd_state *st, const struct sd_spawn_req *rq)
 
 	if (rq->line == svc->exec && svc->argv_cached) {
 		memcpy(argv, svc->argv_cached, sizeof(char *) * (size_t)(svc->argc_cached + 1));
-	} else if (build_argv(svc, rq->line, rq->unit_name, argbuf, sizeof(argbuf), argv, 255) <
+	} else if (build_argv(svc, rq->extra_env, rq->line, rq->unit_name, argbuf, sizeof(argbuf), argv,
+			      255) <
 		   0) {
 		log_msg(LOG_ERR, "%s: Failed to build the command line of %s", rq->unit_name,
 			rq->line);
@@ -239,9 +246,13 @@ pid_t sd_spawn(struct sd_state *st, const struct sd_spawn_req *rq)
 		sp.extra_fd = rq->notify_fd;
 		sp.extra_target = svc->notify_fd;
 	}
-	sp.reset_signals =
-		1UL << SIGPIPE; /* socketd installs no handler, it only ignores SIGPIPE */
+	/* socketd installs no handler: it ignores SIGPIPE, and what its parent ignored */
+	sp.reset_signals = st->reset_signals;
 	pid = sup_spawn(&sp);
+	if (rq->failed_pid)
+		*rq->failed_pid = pid < 0 ? sp.pid : 0;
+	if (rq->failed_step)
+		*rq->failed_step = pid < 0 ? sp.failed_step : 0;
 	if (pid < 0) {
 		if (sp.failed_step)
 			log_msg(LOG_ERR, "%s: Failed at step %s spawning %s: %s", rq->unit_name,
