@@ -1,6 +1,7 @@
 /* see memtrim.h */
 #include "common.h"
 #include "memtrim.h"
+#include "scan.h"
 
 #include <stdint.h>
 #include <signal.h>
@@ -30,20 +31,31 @@ static void read_maps(void)
 		return;
 	/* two passes: first the file this function lives in */
 	while (fgets(line, sizeof(line), fp)) {
-		unsigned long lo, hi;
 		char *path = strchr(line, '/');
+		struct scan sc;
+		uintptr_t lo, hi;
 
-		if (sscanf(line, "%lx-%lx", &lo, &hi) == 2 && here >= lo && here < hi && path) {
+		scan_init(&sc, line);
+		lo = (uintptr_t)scan_num(&sc, 16);
+		scan_lit(&sc, "-");
+		hi = (uintptr_t)scan_num(&sc, 16);
+		if (sc.ok && here >= lo && here < hi && path) {
 			path[strcspn(path, "\n")] = '\0';
 			str_copy(self, sizeof(self), path);
 		}
 	}
 	rewind(fp);
 	while (fgets(line, sizeof(line), fp)) {
-		unsigned long lo, hi;
 		char perms[8], *path = strchr(line, '/');
+		struct scan sc;
+		uintptr_t lo, hi;
 
-		if (sscanf(line, "%lx-%lx %7s", &lo, &hi, perms) != 3)
+		scan_init(&sc, line);
+		lo = (uintptr_t)scan_num(&sc, 16);
+		scan_lit(&sc, "-");
+		hi = (uintptr_t)scan_num(&sc, 16);
+		scan_word(&sc, perms, sizeof(perms));
+		if (!sc.ok)
 			continue;
 		line[strcspn(line, "\n")] = '\0';
 		if (strstr(line, "[stack]"))

@@ -4,6 +4,7 @@
  * any failure means "unknown". */
 #include "common.h"
 #include "rules.h"
+#include "scan.h"
 
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -62,6 +63,7 @@ void rules_rfc931(const struct sockaddr *peer, const struct sockaddr *local, soc
 	char req[32], buf[512];
 	size_t got = 0;
 	unsigned rport, lport;
+	struct scan sc;
 	char name[256];
 	int fd, err = 0;
 	socklen_t elen = sizeof(err);
@@ -98,8 +100,16 @@ void rules_rfc931(const struct sockaddr *peer, const struct sockaddr *local, soc
 		got += (size_t)n;
 	}
 	buf[got] = '\0';
-	if (sscanf(buf, "%u , %u : USERID :%*[^:]:%255s", &rport, &lport, name) == 3 &&
-	    rport == port_of(peer) && lport == port_of(local)) {
+	/* libwrap's sscanf format "%u , %u : USERID :%*[^:]:%255s", step by step */
+	scan_init(&sc, buf);
+	rport = (unsigned)scan_num(&sc, 10);
+	scan_lit(&sc, " , ");
+	lport = (unsigned)scan_num(&sc, 10);
+	scan_lit(&sc, " : USERID :");
+	scan_skip_until(&sc, ':');
+	scan_lit(&sc, ":");
+	scan_word(&sc, name, sizeof(name));
+	if (sc.ok && rport == port_of(peer) && lport == port_of(local)) {
 		name[strcspn(name, "\r")] = '\0';
 		str_copy(user, size, name);
 	}

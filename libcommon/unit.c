@@ -533,16 +533,24 @@ long long unit_timespan_us(const char *v)
 	if (str_ieq(v, "infinity"))
 		return LLONG_MAX;
 	while (*v) {
-		char *end;
-		double x;
+		/* digits[.digits] in integers (systemd's parser has no exponent either), so the
+		 * float scanner stays out of the binary */
+		unsigned long long ip = 0, frac = 0, scale = 1, unit_us, x;
+		bool digits = false;
 		size_t i;
 
-		if (!isdigit((unsigned char)*v) && *v != '.')
+		for (; isdigit((unsigned char)*v); v++, digits = true)
+			if (__builtin_mul_overflow(ip, 10, &ip) ||
+			    __builtin_add_overflow(ip, (unsigned)(*v - '0'), &ip))
+				return -1;
+		if (*v == '.')
+			for (v++; isdigit((unsigned char)*v); v++, digits = true)
+				if (scale < 1000000000ULL) {
+					frac = frac * 10 + (unsigned)(*v - '0');
+					scale *= 10;
+				}
+		if (!digits)
 			return -1;
-		x = strtod(v, &end);
-		if (end == v || x < 0)
-			return -1;
-		v = end;
 		while (*v == ' ')
 			v++;
 		for (i = 0; units[i].suffix; i++) {
@@ -552,15 +560,20 @@ long long unit_timespan_us(const char *v)
 				break;
 		}
 		if (units[i].suffix) {
-			x *= (double)units[i].us;
+			unit_us = (unsigned long long)units[i].us;
 			v += strlen(units[i].suffix);
 		} else if (*v == '\0' || isdigit((unsigned char)*v)) {
-			x *= 1e6; /* a bare number is seconds */
+			unit_us = 1000000; /* a bare number is seconds */
 		} else {
 			return -1;
 		}
-		if (x >= 9.2e18 || (double)total + x >= 9.2e18)
-			return -1; /* out of range, not a wrapped-around value */
+		/* out of range is an error, not a wrapped-around value */
+		if (__builtin_mul_overflow(ip, unit_us, &x) ||
+		    __builtin_add_overflow(x, frac * (unit_us / scale) +
+						      frac * (unit_us % scale) / scale,
+					   &x) ||
+		    x > (unsigned long long)LLONG_MAX - (unsigned long long)total)
+			return -1;
 		total += (long long)x;
 		any = true;
 		while (*v == ' ')

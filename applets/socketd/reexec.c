@@ -4,6 +4,7 @@
  * state travels in a memfd as text lines, one record a line, fds by number with close-on-exec
  * cleared; the new process loads the unit files as usual, then takes that state over. */
 #include "socketd.h"
+#include "scan.h"
 
 #include <fcntl.h>
 #include <signal.h>
@@ -123,9 +124,36 @@ static int take_fd(int fd)
 	return fd;
 }
 
-static void restore_unit(struct sd_state *st, const char *line)
+/* a record's words after its keyword: count (at most max) */
+static size_t words(char *line, char **w, size_t max)
 {
-	char name[UNIT_NAME_MAX];
+	size_t n = 0;
+	char *tok;
+
+	str_token(&line, " "); /* the keyword */
+	while (n < max && (tok = str_token(&line, " ")) != NULL)
+		w[n++] = tok;
+	return n;
+}
+
+/* a number field: its value, or ok goes false */
+static long long num(const char *w, bool *ok)
+{
+	struct scan sc;
+	long long v;
+
+	scan_init(&sc, w);
+	v = scan_num(&sc, 10);
+	if (!sc.ok || *sc.p)
+		*ok = false;
+	return v;
+}
+
+static void restore_unit(struct sd_state *st, char *line)
+{
+	char *w[27], name[UNIT_NAME_MAX];
+	long long v[26];
+	bool ok;
 	int a, sub, res, manual, mstatus, mexited, phase, ready, stopreq, ns, rp, op, ow;
 	long mp, cp, mg, cg, lm;
 	size_t cmd;
@@ -133,15 +161,22 @@ static void restore_unit(struct sd_state *st, const char *line)
 	unsigned restarts, runs;
 	struct sd_unit *u;
 
-	if (sscanf(line,
-		   "unit %255s %d %d %d %d %ld %ld %ld %ld %ld %d %d %d %zu %lld %lld %lld %lld %u %u "
-		   "%d %d %d %d %d %d",
-		   name, &a, &sub, &res, &manual, &mp, &cp, &mg, &cg, &lm, &mstatus, &mexited,
-		   &phase, &cmd, &dl, &wd, &since, &enter, &restarts, &runs, &ready, &stopreq, &ns,
-		   &rp, &op, &ow) != 26 ||
-	    a < 0 || a > SD_FAILED || sub < 0 || sub > SD_SUB_AUTO_RESTART || res < 0 ||
+	ok = words(line, w, 27) == 26;
+	for (int k = 1; ok && k < 26; k++)
+		v[k] = num(w[k], &ok);
+	if (ok) {
+		str_copy(name, sizeof(name), w[0]);
+		a = (int)v[1], sub = (int)v[2], res = (int)v[3], manual = (int)v[4];
+		mp = (long)v[5], cp = (long)v[6], mg = (long)v[7], cg = (long)v[8], lm = (long)v[9];
+		mstatus = (int)v[10], mexited = (int)v[11], phase = (int)v[12], cmd = (size_t)v[13];
+		dl = v[14], wd = v[15], since = v[16], enter = v[17];
+		restarts = (unsigned)v[18], runs = (unsigned)v[19], ready = (int)v[20];
+		stopreq = (int)v[21], ns = (int)v[22], rp = (int)v[23], op = (int)v[24];
+		ow = (int)v[25];
+	}
+	if (!ok || a < 0 || a > SD_FAILED || sub < 0 || sub > SD_SUB_AUTO_RESTART || res < 0 ||
 	    res > SUP_DEPENDENCY || phase < 0 || phase >= SD_PH_COUNT) {
-		log_msg(LOG_ERR, "daemon-reexec: bad state line: %s", line);
+		log_msg(LOG_ERR, "daemon-reexec: bad unit record");
 		return;
 	}
 	u = sd_unit_get(st, name);
@@ -200,56 +235,79 @@ bool sd_restore(struct sd_state *st)
 	}
 	unsetenv(STATE_ENV);
 	while (fgets(line, sizeof(line), fp)) {
-		char name[UNIT_NAME_MAX], text[256];
-		int manual, lfd;
-		unsigned long acc, ref, inst;
-		long long since;
-		size_t idx;
-		long pid;
+		char *w[8], name[UNIT_NAME_MAX];
+		bool ok = true;
+		size_t n;
 		struct sd_socket *s;
 
 		line[strcspn(line, "\n")] = '\0';
-		if (sscanf(line, "socket %255s %d %lu %lu %lu %lld", name, &manual, &acc, &ref,
-			   &inst, &since) == 6) {
-			int errors;
+		if (strncmp(line, "unit ", 5) == 0) {
+			restore_unit(st, line);
+			continue;
+		}
+		if (strncmp(line, "status ", 7) == 0) {
+			/* "status NAME TEXT...": the text keeps its blanks */
+			char *text = strchr(line + 7, ' ');
+			struct sd_unit *u;
+
+			if (!text)
+				continue;
+			*text++ = '\0';
+			if ((u = sd_unit_find(st, line + 7)) != NULL)
+				str_copy(u->status_text, sizeof(u->status_text), text);
+			continue;
+		}
+		n = words(line, w, 8);
+		if (n >= 1)
+			str_copy(name, sizeof(name), w[0]);
+		if (strncmp(line, "socket", 6) == 0 && n == 6) {
+			int manual = (int)num(w[1], &ok), errors;
 
 			s = find_socket(st, name);
-			if (!s && manual && (s = sd_load_one(st->unit_dir, name, &errors)) != NULL) {
+			if (ok && !s && manual && (s = sd_load_one(st->unit_dir, name, &errors)) != NULL) {
 				st->socks = xrealloc(st->socks, (st->nsocks + 1) * sizeof(*st->socks));
 				st->socks[st->nsocks++] = s;
 			}
-			if (s) {
+			if (ok && s) {
 				s->manual = manual;
-				s->accepted = acc;
-				s->refused = ref;
-				s->instances = inst;
-				s->active_since = since;
+				s->accepted = (unsigned long)num(w[2], &ok);
+				s->refused = (unsigned long)num(w[3], &ok);
+				s->instances = (unsigned long)num(w[4], &ok);
+				s->active_since = num(w[5], &ok);
 			}
-		} else if (sscanf(line, "listener %255s %zu %d", name, &idx, &lfd) == 3) {
+		} else if (strncmp(line, "listener", 8) == 0 && n == 3) {
+			size_t idx = (size_t)num(w[1], &ok);
+			int lfd = (int)num(w[2], &ok);
+
+			if (!ok)
+				continue;
 			s = find_socket(st, name);
 			take_fd(lfd);
 			if (s && idx < s->nl && s->l[idx].fd < 0)
 				s->l[idx].fd = lfd;
 			else
 				close(lfd); /* the unit changed or went: sd_bind_all does the rest */
-		} else if (sscanf(line, "child %ld %255s", &pid, name) == 2) {
-			s = find_socket(st, name);
-			sd_add_child(st, (pid_t)pid, s, NULL, 0);
-			if (s && s->accept)
-				s->active++;
-		} else if (strncmp(line, "unit ", 5) == 0) {
-			restore_unit(st, line);
-		} else if (sscanf(line, "status %255s %255[^\n]", name, text) == 2) {
-			struct sd_unit *u = sd_unit_find(st, name);
+		} else if (strncmp(line, "child", 5) == 0 && n == 2) {
+			pid_t pid = (pid_t)num(w[0], &ok);
 
-			if (u)
-				str_copy(u->status_text, sizeof(u->status_text), text);
-		} else if (sscanf(line, "failed %255s %31s %lld", name, text, &since) == 3) {
-			str_copy(st->failed_name, sizeof(st->failed_name), name);
-			str_copy(st->failed_result, sizeof(st->failed_result), text);
-			st->failed_since = since;
-		} else if (sscanf(line, "ctl %d", &lfd) == 1) {
-			st->ctl_fd = take_fd(lfd);
+			s = find_socket(st, w[1]);
+			if (ok)
+				sd_add_child(st, pid, s, NULL, 0);
+			if (ok && s && s->accept)
+				s->active++;
+		} else if (strncmp(line, "failed", 6) == 0 && n == 3) {
+			long long since = num(w[2], &ok);
+
+			if (ok) {
+				str_copy(st->failed_name, sizeof(st->failed_name), name);
+				str_copy(st->failed_result, sizeof(st->failed_result), w[1]);
+				st->failed_since = since;
+			}
+		} else if (strncmp(line, "ctl", 3) == 0 && n == 1) {
+			int lfd = (int)num(w[0], &ok);
+
+			if (ok)
+				st->ctl_fd = take_fd(lfd);
 		}
 	}
 	fclose(fp);

@@ -9,6 +9,7 @@
  * waits. */
 #include "socketd.h"
 #include "notify.h"
+#include "scan.h"
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -805,7 +806,12 @@ static pid_t guess_main(struct sd_state *st, struct sd_unit *u)
 		long pid = 0;
 
 		if (fp) {
-			if (fscanf(fp, "%ld", &pid) != 1)
+			char line[32];
+			struct scan sc;
+
+			scan_init(&sc, fgets(line, sizeof(line), fp));
+			pid = (long)scan_num(&sc, 10);
+			if (!sc.ok)
 				pid = 0;
 			fclose(fp);
 		}
@@ -829,8 +835,18 @@ static pid_t guess_main(struct sd_state *st, struct sd_unit *u)
 			continue;
 		p = fgets(buf, sizeof(buf), fp) ? strrchr(buf, ')') : NULL;
 		fclose(fp);
-		if (!p || sscanf(p + 1, " %*c %ld %ld", &ppid, &pgrp) != 2 || ppid != getpid())
-			continue;
+		{
+			/* after "(comm)": " S ppid pgrp ..." */
+			struct scan sc;
+			char state[2];
+
+			scan_init(&sc, p ? p + 1 : NULL);
+			scan_word(&sc, state, sizeof(state));
+			ppid = (long)scan_num(&sc, 10);
+			pgrp = (long)scan_num(&sc, 10);
+			if (!sc.ok || ppid != getpid())
+				continue;
+		}
 		/* ours, and none of the known processes */
 		{
 			bool known = false;
