@@ -25,10 +25,16 @@ void sup_spawn_init(struct sup_spawn *s)
 	s->reset_signals = ~0UL & ~(1UL << SIGKILL) & ~(1UL << SIGSTOP) & ~1UL;
 }
 
+static int report_fd = -1; /* the child's end of the check_exec pipe */
+
 static _Noreturn void child_fail(struct sup_spawn *s, int step)
 {
+	int what[2] = {step, errno};
+
 	s->failed_errno = errno;
 	s->failed_step = step;
+	if (report_fd >= 0 && write(report_fd, what, sizeof(what)) < 0) {
+	}
 	_exit(step);
 }
 
@@ -118,13 +124,42 @@ pid_t sup_spawn(struct sup_spawn *s)
 {
 	pid_t pid;
 
+	int report[2] = {-1, -1};
+
 	s->failed_step = 0;
 	s->failed_errno = 0;
-	s->pid = pid = vfork();
-	if (pid < 0)
+	if (s->check_exec && pipe2(report, O_CLOEXEC) < 0)
 		return -1;
+	report_fd = report[1];
+	s->pid = pid = vfork();
+	if (pid < 0) {
+		int e = errno;
+
+		if (report[0] >= 0) {
+			close(report[0]);
+			close(report[1]);
+		}
+		report_fd = -1;
+		errno = e;
+		return -1;
+	}
 	if (pid == 0)
 		child(s);
+	report_fd = -1;
+	if (report[0] >= 0) {
+		int what[2];
+		ssize_t n;
+
+		close(report[1]);
+		/* EOF: exec closed the child's end; two ints: the step that failed */
+		while ((n = read(report[0], what, sizeof(what))) < 0 && errno == EINTR)
+			;
+		close(report[0]);
+		if (n == (ssize_t)sizeof(what)) {
+			s->failed_step = what[0];
+			s->failed_errno = what[1];
+		}
+	}
 	/* vfork: the child has exec'd or exited by now */
 	if (s->failed_step) {
 		int status;

@@ -48,6 +48,9 @@ struct sup_spawn {
 	char *watchdog_pid;
 	/* one more fd at a chosen number (NotifyFd=N, s6 readiness); -1: none */
 	int extra_fd, extra_target;
+	/* learn a failure before exec through a close-on-exec pipe rather than the memory vfork
+	 * shares (costs a pipe; needed where vfork is a fork, as under qemu-user) */
+	bool check_exec;
 	pid_t pid; /* the child's, also when it failed before exec (it has exited then) */
 	/* set by the child when it fails before exec (vfork shares this memory) */
 	volatile int failed_step, failed_errno;

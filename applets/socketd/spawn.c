@@ -242,6 +242,7 @@ pid_t sd_spawn(struct sd_state *st, const struct sd_spawn_req *rq)
 	sp.nofile = svc->nofile;
 	sp.setsid = true; /* its own process group: KillMode= signals the group */
 	sp.watchdog_pid = rq->watchdog_pid;
+	sp.check_exec = rq->conn < 0; /* services; the per-connection path stays lean */
 	if (rq->notify_fd >= 0 && svc->notify_fd >= 3) {
 		sp.extra_fd = rq->notify_fd;
 		sp.extra_target = svc->notify_fd;
