@@ -186,6 +186,11 @@ install: all
 	  install -m 0644 configs/examples/hosts.allow configs/examples/hosts.deny $(DESTDIR)/etc/gatebox/examples/; fi
 	@echo "installed $(DESTDIR)$(BINDIR)/gatebox and $$(wc -l < $(O)/gatebox.links) applet links"
 
+# --- an initramfs that boots gatebox under qemu with Debian's kernel (docs/firmware.md)
+initramfs: all
+	$(Q)scripts/mkinitramfs --gatebox $(O)/gatebox -o $(O)/initramfs.cpio.gz
+.PHONY: initramfs
+
 # --- size reports
 size: all
 	@scripts/size-report $(O) $(SIZE)
