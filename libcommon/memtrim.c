@@ -127,23 +127,23 @@ static inline long raw5(long nr, long a, long b, long c, long d, long e)
 
 int memtrim_poll(struct pollfd *pfd, nfds_t n, int timeout_ms)
 {
-	long page = sysconf(_SC_PAGESIZE);
+	uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
 	volatile char mark = 0;
-	uintptr_t sp = (uintptr_t)&mark & ~(uintptr_t)(page - 1);
-	struct timespec ts = {timeout_ms / 1000, (long)(timeout_ms % 1000) * 1000000};
+	uintptr_t sp = (uintptr_t)&mark & ~(page - 1);
 
 	if (!maps.read)
 		read_maps();
-	if (!HAVE_RAW || !maps.stack_lo)
+	if (!maps.stack_lo)
 		return poll(pfd, n, timeout_ms);
 #if HAVE_RAW
 	{
+		struct timespec ts = {timeout_ms / 1000, (long)(timeout_ms % 1000) * 1000000};
 		long r;
 
 		/* a page of margin below this frame: only raw system calls run until the sleep */
-		if (sp > maps.stack_lo + 2 * (uintptr_t)page)
-			raw5(SYS_madvise, (long)maps.stack_lo,
-			     (long)(sp - (uintptr_t)page - maps.stack_lo), MADV_DONTNEED, 0, 0);
+		if (sp > maps.stack_lo + 2 * page)
+			raw5(SYS_madvise, (long)maps.stack_lo, (long)(sp - page - maps.stack_lo),
+			     MADV_DONTNEED, 0, 0);
 		for (size_t i = 0; i < maps.n; i++)
 			raw5(SYS_madvise, (long)maps.lo[i], (long)(maps.hi[i] - maps.lo[i]),
 			     MADV_DONTNEED, 0, 0);
@@ -156,5 +156,12 @@ int memtrim_poll(struct pollfd *pfd, nfds_t n, int timeout_ms)
 		}
 		return (int)r;
 	}
+#else
+	/* no raw system calls here (Thumb code keeps r7 for itself): the stack alone, through
+	 * libc, is still worth it; the text would fault straight back */
+	if (sp > maps.stack_lo + 4 * page)
+		madvise((void *)maps.stack_lo, sp - 3 * page - maps.stack_lo, MADV_DONTNEED);
+	(void)mark;
+	return poll(pfd, n, timeout_ms);
 #endif
 }
