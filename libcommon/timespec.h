@@ -8,6 +8,11 @@
 
 #include <time.h>
 
+/* The one message Debian's at prints with its program prefix ("at: refusing ..."); *err points
+ * at this literal, so a front end may compare pointers or strings. Every other message is
+ * printed as it is: it may be two lines ("syntax error. Last token seen: s\nGarbled time"). */
+#define TIMESPEC_ERR_PAST "refusing to create job destined in the past"
+
 /* Parse the words of a timespec (argv style, as at(1) joins them). On success return 0 and
  * store the due time in *when. On error return -1 and point *err at Debian's message, without
  * a program prefix (e.g. "Garbled time", "refusing to create job destined in the past"). */
