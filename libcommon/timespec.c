@@ -30,7 +30,7 @@ enum {
 	T_INT2,
 	T_INT4,
 	T_INT58, /* 5 to 8 digits: a date */
-	T_INT,	 /* 3 or 9+ digits */
+	T_INT, /* 3 or 9+ digits */
 	T_DOTTED,
 	T_HYPHEN,
 	T_HOURMIN,
@@ -43,18 +43,42 @@ static const struct keyword {
 	char text[12];
 	unsigned char tok, val;
 } keywords[] = {
-	{"now", T_NOW, 0},	    {"am", T_AM, 0},		{"pm", T_PM, 0},
-	{"noon", T_NOON, 0},	    {"midnight", T_MIDNIGHT, 0}, {"teatime", T_TEATIME, 0},
-	{"sun|day", T_DOW, 0},	    {"mon|day", T_DOW, 1},	{"tue|sday", T_DOW, 2},
-	{"wed|nesday", T_DOW, 3},   {"thu|rsday", T_DOW, 4},	{"fri|day", T_DOW, 5},
-	{"sat|urday", T_DOW, 6},    {"today", T_TODAY, 0},	{"tomorrow", T_TOMORROW, 0},
-	{"next", T_NEXT, 0},	    {"min", T_UNIT, U_MIN},	{"minute|s", T_UNIT, U_MIN},
-	{"hour|s", T_UNIT, U_HOUR}, {"day|s", T_UNIT, U_DAY},	{"week|s", T_UNIT, U_WEEK},
-	{"month|s", T_UNIT, U_MONTH}, {"year|s", T_UNIT, U_YEAR}, {"jan|uary", T_MONTH, 0},
-	{"feb|ruary", T_MONTH, 1},  {"mar|ch", T_MONTH, 2},	{"apr|il", T_MONTH, 3},
-	{"may", T_MONTH, 4},	    {"jun|e", T_MONTH, 5},	{"jul|y", T_MONTH, 6},
-	{"aug|ust", T_MONTH, 7},    {"sep|tember", T_MONTH, 8}, {"oct|ober", T_MONTH, 9},
-	{"nov|ember", T_MONTH, 10}, {"dec|ember", T_MONTH, 11}, {"utc", T_UTC, 0},
+	{"now", T_NOW, 0},
+	{"am", T_AM, 0},
+	{"pm", T_PM, 0},
+	{"noon", T_NOON, 0},
+	{"midnight", T_MIDNIGHT, 0},
+	{"teatime", T_TEATIME, 0},
+	{"sun|day", T_DOW, 0},
+	{"mon|day", T_DOW, 1},
+	{"tue|sday", T_DOW, 2},
+	{"wed|nesday", T_DOW, 3},
+	{"thu|rsday", T_DOW, 4},
+	{"fri|day", T_DOW, 5},
+	{"sat|urday", T_DOW, 6},
+	{"today", T_TODAY, 0},
+	{"tomorrow", T_TOMORROW, 0},
+	{"next", T_NEXT, 0},
+	{"min", T_UNIT, U_MIN},
+	{"minute|s", T_UNIT, U_MIN},
+	{"hour|s", T_UNIT, U_HOUR},
+	{"day|s", T_UNIT, U_DAY},
+	{"week|s", T_UNIT, U_WEEK},
+	{"month|s", T_UNIT, U_MONTH},
+	{"year|s", T_UNIT, U_YEAR},
+	{"jan|uary", T_MONTH, 0},
+	{"feb|ruary", T_MONTH, 1},
+	{"mar|ch", T_MONTH, 2},
+	{"apr|il", T_MONTH, 3},
+	{"may", T_MONTH, 4},
+	{"jun|e", T_MONTH, 5},
+	{"jul|y", T_MONTH, 6},
+	{"aug|ust", T_MONTH, 7},
+	{"sep|tember", T_MONTH, 8},
+	{"oct|ober", T_MONTH, 9},
+	{"nov|ember", T_MONTH, 10},
+	{"dec|ember", T_MONTH, 11},
+	{"utc", T_UTC, 0},
 };
 
 /* Broken-down local time; month 0-11 like struct tm, fields may be out of range until
@@ -148,7 +172,11 @@ static size_t lex_number(const char *p, int *tok)
 	size_t n = ndig(p), best = n, d2, d3;
 	const char *q;
 
-	*tok = n == 1 ? T_INT1 : n == 2 ? T_INT2 : n == 4 ? T_INT4 : n >= 5 && n <= 8 ? T_INT58 : T_INT;
+	*tok = n == 1		   ? T_INT1
+		: n == 2	   ? T_INT2
+		: n == 4	   ? T_INT4
+		: n >= 5 && n <= 8 ? T_INT58
+				   : T_INT;
 	if ((n == 1 || n == 2) && p[n] == '.') {
 		q = p + n + 1;
 		d2 = ndig(q);
@@ -183,7 +211,8 @@ static void next(struct parser *ps)
 
 	for (;;) {
 		if (ps->arg >= ps->argc) {
-			ps->tok = T_EOF; /* leaves the last token seen as it was, as flex's EOF does */
+			ps->tok =
+				T_EOF; /* leaves the last token seen as it was, as flex's EOF does */
 			return;
 		}
 		p = ps->argv[ps->arg] + ps->off;
@@ -257,7 +286,7 @@ static int64_t wall_of(const struct fields *f)
 	int64_t y = f->y + floor_div(f->mon, 12), m = f->mon - 12 * floor_div(f->mon, 12);
 
 	return (tz_days_from_civil(y, (int)m + 1, 1) + f->mday - 1) * 86400 + f->hour * 3600 +
-	       f->min * 60;
+		f->min * 60;
 }
 
 static void fields_of_wall(struct fields *f, int64_t w)
@@ -443,13 +472,15 @@ static int date(struct parser *ps)
 	case T_DOTTED:
 		a = ndig(p);
 		b = ndig(p + a + 1);
-		if (checked_date(ps, num(p + a + b + 2, n - a - b - 2), num(p + a + 1, b), num(p, a)))
+		if (checked_date(ps, num(p + a + b + 2, n - a - b - 2), num(p + a + 1, b),
+				 num(p, a)))
 			return -1;
 		break;
 	case T_HYPHEN:
 		a = ndig(p);
 		b = ndig(p + a + 1);
-		if (checked_date(ps, num(p, a), num(p + a + 1, b), num(p + a + b + 2, n - a - b - 2)))
+		if (checked_date(ps, num(p, a), num(p + a + 1, b),
+				 num(p + a + b + 2, n - a - b - 2)))
 			return -1;
 		break;
 	case T_INT58:
@@ -476,8 +507,8 @@ static int date(struct parser *ps)
 static int is_date_start(int tok)
 {
 	return tok == T_INT1 || tok == T_INT2 || tok == T_MONTH || tok == T_DOW || tok == T_TODAY ||
-	       tok == T_TOMORROW || tok == T_NEXT || tok == T_DOTTED || tok == T_HYPHEN ||
-	       tok == T_INT58;
+		tok == T_TOMORROW || tok == T_NEXT || tok == T_DOTTED || tok == T_HYPHEN ||
+		tok == T_INT58;
 }
 
 /* After the base: at most one "+ N unit" or "- N unit", then the end. */

@@ -254,7 +254,7 @@ int tz_parse_tzif(struct tz *z, const unsigned char *data, size_t len)
 			cnt[i] = be32(data + base + 20 + 4 * i);
 		/* isutcnt isstdcnt leapcnt timecnt typecnt charcnt */
 		size = cnt[3] * (uint64_t)(tsize + 1) + cnt[4] * 6 + cnt[5] +
-		       cnt[2] * (uint64_t)(tsize + 4) + cnt[1] + cnt[0];
+			cnt[2] * (uint64_t)(tsize + 4) + cnt[1] + cnt[0];
 		if (size > len - base - 44)
 			return -1;
 		if (tsize == 8 || data[4] < '2')
