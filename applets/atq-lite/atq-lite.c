@@ -102,7 +102,7 @@ void at_iso8601(char *out, size_t size, time_t t)
 /* Debian prints the parser's lines as they come, and prefixes only the "past" refusal. */
 _Noreturn void at_time_error(const char *err)
 {
-	fprintf(stderr, "%s%s\n", strstr(err, "in the past") ? "at: " : "", err);
+	fprintf(stderr, "%s%s\n", strcmp(err, TIMESPEC_ERR_PAST) == 0 ? "at: " : "", err);
 	exit(1);
 }
 
