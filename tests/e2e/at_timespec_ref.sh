@@ -11,7 +11,8 @@
 . "$(dirname "$0")/lib.sh"
 optional ATQ_LITE
 if [ -n "$_gb_optional_missing" ]; then skip all "needs$_gb_optional_missing"; exit 0; fi
-FT=$(find /usr/lib -path "*/faketime/libfaketime.so.1" 2>/dev/null | head -1)
+FT=""
+for f in /usr/lib/*/faketime/libfaketime.so.1; do [ -e "$f" ] && FT=$f; done
 if [ ! -x /usr/bin/at ] || [ -z "$FT" ] || ! command -v unshare >/dev/null; then
 	skip all "needs Debian's at, libfaketime and unshare (scripts/setup-deps installs them)"
 	exit 0
