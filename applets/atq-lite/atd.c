@@ -333,6 +333,8 @@ static int check_one(void *ctx, const char *fname, const struct spool_name *n)
 	if (!n) {
 		err = "not a job file name";
 	} else if (spool_read(g.dirfd, fname, &text, &len, 64u << 20) < 0) {
+		if (errno == ENOENT)
+			return 0; /* moved on to its next state meanwhile */
 		err = strerror(errno);
 	} else {
 		struct spool_job j;

@@ -591,8 +591,9 @@ static int submit(int queue, time_t when, const char *file, int mail, bool rerun
 	job_prologue(&b);
 	read_body(&b, file);
 	adds(&b, "\n"); /* Debian's extra newline: a last line without one still runs */
-	snprintf(req, sizeof(req), "submit %c %lld %d %d %s", queue, (long long)when, mail, rerun,
-		 user);
+	/* as Debian: the message keeps -t's seconds, the job runs on the minute */
+	snprintf(req, sizeof(req), "submit %c %lld %d %d %s", queue,
+		 (long long)when - (((long long)when % 60) + 60) % 60, mail, rerun, user);
 	rc = request(req, b.p, b.len, &c.s);
 	free(b.p);
 	if (rc != 0 || !c.got)
