@@ -212,7 +212,7 @@ run_and_crash() { # run_and_crash [-R]: a job started, then atd and its runner k
 run_and_crash
 check "a job a crash interrupted is not run again" logged "job $IJ was interrupted"
 testing "... atq lists it in queue '!', at -s says interrupted" \
-	'"$B/atq" | cut -f2 | cut -c26-; "$B/at" -s | grep "^$IJ	" | cut -f3' "! root\ninterrupted\n" "" ""
+	'"$B/atq" | cut -f2 | cut -c26-; "$B/at" -s | grep "^'"$IJ"'	" | cut -f3' "! root\ninterrupted\n" "" ""
 "$B/atrm" "$IJ"
 rm -f "$T/ran.once"
 run_and_crash -R
