@@ -57,8 +57,8 @@ int spool_parse_name(const char *name, struct spool_name *n)
 	if (!p || *p != '.' || id > 0x7fffffff)
 		goto bad;
 	p = num(p + 1, &due, true, &neg);
-	if (!p || *p != '.' || due > (1ULL << 40))
-		goto bad;
+	if (!p || *p != '.' || due > (1ULL << 40) || (neg && due == 0))
+		goto bad; /* "-0" too: one name, one form */
 	p = num(p + 1, &uid, false, &dummy);
 	if (!p || *p || uid > 0xffffffffUL)
 		goto bad;

@@ -31,9 +31,9 @@ NB="setpriv --reuid=nobody --regid=$(id -g nobody) --clear-groups"
 export B S T NB
 
 ATD_PID=
-start_atd() { # start_atd [ARGS]: atd -d, logging to $T/atd.log, waits for its socket
+start_atd() { # atd -d, logging to $T/atd.log; waits for its socket
 	rm -f "$T/run/atd.ctl"
-	setsid "$B/atd" -d -l 1000 "$@" 2>>"$T/atd.log" &
+	setsid "$B/atd" -d -l 1000 2>>"$T/atd.log" &
 	ATD_PID=$!
 	track_pid $ATD_PID
 	wait_for 100 test -S "$T/run/atd.ctl"
@@ -143,7 +143,7 @@ LJ=$(job_id <<<"$out")
 start_atd
 check "a job due while atd was down runs at start-up" done_wait "$LJ"
 check "... logged as late" logged "job $LJ is late by"
-"$B/atrm" $("$B/atq" | cut -f1) 2>/dev/null
+"$B/atq" | cut -f1 | xargs -r "$B/atrm" 2>/dev/null
 for f in "$S"/d.*; do rm -f "$f"; done
 stop_atd
 start_atd
@@ -219,7 +219,7 @@ run_and_crash -R
 check "at -R: an interrupted job runs again" logged "job $IJ was interrupted (atd or the system stopped while it ran): running it again"
 check "... to its end" done_wait "$IJ"
 testing "... its result" '"$B/at" -s '"$IJ"' | tail -n 1' "again\n" "" ""
-"$B/atrm" $("$B/atq" | cut -f1) 2>/dev/null
+"$B/atq" | cut -f1 | xargs -r "$B/atrm" 2>/dev/null
 stop_atd
 rm -f "$S"/d.* "$S"/i.* "$T"/ran.*
 
