@@ -1,5 +1,6 @@
 /* The at spool (see spool.h). */
 #include "common.h"
+#include "fdio.h"
 #include "spool.h"
 
 #include <dirent.h>
@@ -375,21 +376,6 @@ int spool_open(const char *path, bool create)
 	return fd;
 }
 
-static int write_all(int fd, const char *p, size_t n)
-{
-	while (n > 0) {
-		ssize_t w = write(fd, p, n);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			return -1;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 int spool_rename(int dirfd, const char *from, const char *to)
 {
 	if (renameat(dirfd, from, dirfd, to) < 0)
@@ -408,7 +394,7 @@ int spool_write(int dirfd, const char *name, const void *a, size_t alen, const v
 	fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0)
 		return -1;
-	if (write_all(fd, a, alen) < 0 || write_all(fd, b, blen) < 0 || fsync(fd) < 0)
+	if (fd_write_all(fd, a, alen) < 0 || fd_write_all(fd, b, blen) < 0 || fsync(fd) < 0)
 		goto fail;
 	if (close(fd) < 0) {
 		fd = -1;

@@ -4,6 +4,7 @@
  * contents. Who asks is SO_PEERCRED's answer, never the request's. Every client is
  * non-blocking, bounded (CONFIG_AT_MAX_JOB) and has a deadline, so none can stall atd. */
 #include "atq-lite.h"
+#include "fdio.h"
 
 #include <poll.h>
 #include <sys/socket.h>
@@ -19,21 +20,6 @@ void at_socket_path(char *out, size_t size)
 {
 	if (str_printf(out, size, "%s/%s", paths_get(PATHS_RUN_DIR), AT_SOCKET_NAME) < 0)
 		die(1, "%s: path too long", paths_get(PATHS_RUN_DIR));
-}
-
-static int write_all(int fd, const char *p, size_t n)
-{
-	while (n > 0) {
-		ssize_t w = write(fd, p, n);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
 }
 
 static int unix_addr(const char *path, struct sockaddr_un *su)
@@ -91,8 +77,8 @@ int at_call(const char *path, const char *req, const char *payload, size_t plen,
 	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0)
 		return -1;
 	if (connect(fd, (struct sockaddr *)&su, sizeof(su)) < 0 ||
-	    write_all(fd, req, strlen(req)) < 0 || write_all(fd, "\n", 1) < 0 ||
-	    write_all(fd, payload, plen) < 0 || shutdown(fd, SHUT_WR) < 0)
+	    fd_write_all(fd, req, strlen(req)) < 0 || fd_write_all(fd, "\n", 1) < 0 ||
+	    fd_write_all(fd, payload, plen) < 0 || shutdown(fd, SHUT_WR) < 0)
 		goto fail;
 	for (;;) {
 		ssize_t n;

@@ -4,6 +4,7 @@
  * of the running file until then, so a later atd can tell "still running" (locked) from
  * "interrupted" (a running file nobody holds). */
 #include "atq-lite.h"
+#include "fdio.h"
 #include "sup.h"
 
 #include <fcntl.h>
@@ -100,11 +101,11 @@ static void mail(const struct spool_job *j, const struct spool_result *r, const 
 	}
 	snprintf(head, sizeof(head), "Subject: Output from your job %8lu\nTo: %s\n\n", j->id,
 		 j->user);
-	if (write(p[1], head, strlen(head)) < 0 || write(p[1], t, n) < 0)
+	if (fd_write_all(p[1], head, strlen(head)) < 0 || fd_write_all(p[1], t, n) < 0)
 		log_errno(LOG_ERR, "job %lu: mail", j->id);
 	snprintf(head, sizeof(head), "%s[%s %d; %llu bytes of output]\n",
 		 n && t[n - 1] != '\n' ? "\n" : "", r->status_kind, r->status, r->output);
-	if (write(p[1], head, strlen(head)) < 0)
+	if (fd_write_all(p[1], head, strlen(head)) < 0)
 		log_errno(LOG_ERR, "job %lu: mail", j->id);
 	close(p[1]);
 	waitpid(pid, &status, 0);

@@ -100,7 +100,7 @@ static int remove_jobs(int dirfd, uid_t uid, char *args, struct at_sink *out)
 	if (n < 0)
 		return 1;
 	for (int i = 0; i < n; i++) {
-		struct spool_name sn;
+		struct spool_name sn = {0};
 		char name[SPOOL_NAME_MAX];
 
 		if (spool_find(dirfd, ids[i], &sn) < 0) {
@@ -139,7 +139,7 @@ static int show_jobs(int dirfd, uid_t uid, char *args, bool results, struct at_s
 	if (n < 0)
 		return 1;
 	for (int i = 0; i < n; i++) {
-		struct spool_name sn;
+		struct spool_name sn = {0};
 		char name[SPOOL_NAME_MAX], *buf;
 		size_t len;
 		bool ok;
