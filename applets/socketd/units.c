@@ -805,12 +805,12 @@ static struct sd_socket *load_socket(const char *dir, const char *name, struct l
 	load_service(ld, dir, s->svc.name, &s->svc);
 	if (s->tcpwrap && !s->wrap_name[0] && s->svc.exec) {
 		/* the service's program, as tcpd would name it from argv[0] */
-		char buf[UNIT_LINE_MAX], *w[2];
-		size_t nw;
+		char buf[UNIT_LINE_MAX], *w[256];
+		size_t nw = 0;
 
-		if (unit_split_words(s->svc.exec, w, 2, &nw, buf, sizeof(buf)) == 0 || nw > 0)
-			str_copy(s->wrap_name, sizeof(s->wrap_name),
-				 str_basename(nw ? w[0] : s->svc.exec));
+		/* every word must fit for the split to succeed: the program is the first */
+		if (unit_split_words(s->svc.exec, w, 256, &nw, buf, sizeof(buf)) == 0 && nw > 0)
+			str_copy(s->wrap_name, sizeof(s->wrap_name), str_basename(w[0]));
 	}
 	if (ld->errors != errors_before) {
 		log_msg(LOG_ERR, "%s: unit not loaded", s->name);

@@ -71,6 +71,12 @@ testing "socketd -n: file:line diagnostics, other units still load, exit 1" \
 testing "socketd -n on a good directory: exit 0" \
 	'rm -f '"$T/bad"'/bad* '"$T/bad"'/nolisten* '"$T/bad"'/noservice* '"$T/bad"'/header*; "$GATEBOX" socketd -n -u '"$T/bad"' 2>/dev/null; echo rc=$?' \
 	"1 socket unit loaded, 0 errors\nrc=0\n" "" ""
+mkdir -p "$T/wrapname"
+printf '[Socket]\nListenStream=127.0.0.1:7099\nAccept=yes\nTCPWrap=yes\n' >"$T/wrapname/w.socket"
+printf '[Service]\nExecStart=/usr/sbin/in.fingerd -w -u "a b"\n' >"$T/wrapname/w@.service"
+testing "TCPWrap=yes names the daemon after the program, whatever its arguments" \
+	'"$GATEBOX" socketd -n -v -u '"$T/wrapname"' 2>/dev/null | grep TCPWrap=' \
+	"  TCPWrap=in.fingerd\n" "" ""
 
 # --- Accept=yes: three listeners, the environment of the instance
 unit echo.socket '[Socket]\nListenStream=127.0.0.1:7010\nListenStream=[::1]:7010\nListenStream='"$T"'/echo.sock\nAccept=yes\n' enable
