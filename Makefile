@@ -256,4 +256,4 @@ FORCE:
 -include $(patsubst %,%.d,$(TEST_PROGS))
 .PHONY: bench bench-progs test-progs all install size baseline bloatcheck check lint demo fuzz clean distclean FORCE
 
--include $(shell find $(O) -name '*.d' 2>/dev/null)
+-include $(shell find $(O) -path $(O)/cache -prune -o -type f -name '*.d' -print 2>/dev/null)

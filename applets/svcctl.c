@@ -320,10 +320,10 @@ int svcctl_main(int argc, char **argv)
 		else if ((strcmp(a, "-n") == 0 || strcmp(a, "-p") == 0 || strcmp(a, "-s") == 0 ||
 			  strcmp(a, "-t") == 0) &&
 			 i + 1 < argc) {
-			add_opt(a[1] == 'n'   ? "--lines="
-				: a[1] == 'p' ? "--property="
-				: a[1] == 's' ? "--signal="
-					      : "--type=",
+			add_opt(a[1] == 'n'	      ? "--lines="
+					: a[1] == 'p' ? "--property="
+					: a[1] == 's' ? "--signal="
+						      : "--type=",
 				argv[++i]);
 		} else if (strncmp(a, "-n", 2) == 0 && a[2])
 			add_opt("--lines=", a + 2);

@@ -146,8 +146,7 @@ void ctl_reply_free(struct ctl_reply *r)
 	memset(r, 0, sizeof(*r));
 }
 
-int ctl_request_parse(char *line, struct ctl_request *q, const char **err, char *bad,
-		      size_t size)
+int ctl_request_parse(char *line, struct ctl_request *q, const char **err, char *bad, size_t size)
 {
 	char *cur = line, *tok;
 

@@ -27,8 +27,7 @@ struct ctl_request {
 	int sig; /* kill -s, SIGTERM by default */
 };
 /* 0, or -1 with *err ("Too few arguments.", "Bad option") and the offending word in bad */
-int ctl_request_parse(char *line, struct ctl_request *q, const char **err, char *bad,
-		      size_t size);
+int ctl_request_parse(char *line, struct ctl_request *q, const char **err, char *bad, size_t size);
 
 /* Server side: a reply being built. */
 struct ctl_reply {

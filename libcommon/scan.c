@@ -41,9 +41,10 @@ long long scan_num(struct scan *s, int base)
 	if (base == 16 && s->p[0] == '0' && (s->p[1] == 'x' || s->p[1] == 'X'))
 		s->p += 2;
 	for (;; s->p++) {
-		int c = (unsigned char)*s->p, d = isdigit(c) ? c - '0'
-			: isxdigit(c)			     ? (tolower(c) - 'a' + 10)
-							     : 99;
+		int c = (unsigned char)*s->p,
+		    d = isdigit(c)    ? c - '0'
+			: isxdigit(c) ? (tolower(c) - 'a' + 10)
+				      : 99;
 
 		if (d >= base)
 			break;

@@ -191,8 +191,9 @@ int sup_status_value(int status)
 
 int sup_restart_parse(const char *word)
 {
-	static const char *const words[] = {"no",	  "on-success", "on-failure", "on-abnormal",
-					    "on-watchdog", "on-abort",	"always"};
+	static const char *const words[] = {"no",	   "on-success",  "on-failure",
+					    "on-abnormal", "on-watchdog", "on-abort",
+					    "always"};
 
 	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
 		if (strcmp(word, words[i]) == 0)
@@ -202,10 +203,9 @@ int sup_restart_parse(const char *word)
 
 const char *sup_result_name(enum sup_result r)
 {
-	static const char *const names[] = {"success",	 "resources", "protocol",
-					    "timeout",	 "exit-code", "signal",
-					    "core-dump", "watchdog",  "start-limit-hit",
-					    "dependency"};
+	static const char *const names[] = {"success",	       "resources", "protocol",	 "timeout",
+					    "exit-code",       "signal",    "core-dump", "watchdog",
+					    "start-limit-hit", "dependency"};
 
 	return names[r];
 }
@@ -233,8 +233,9 @@ enum sup_result sup_result_of(int status, const struct sup_success *ok)
 /* the table of systemd.service(5), "Restart=": which results restart under which policy */
 bool sup_restart_wanted(enum sup_restart policy, enum sup_result r)
 {
-	bool clean = r == SUP_SUCCESS, abnormal = r == SUP_SIGNAL || r == SUP_CORE_DUMP ||
-						  r == SUP_TIMEOUT || r == SUP_WATCHDOG;
+	bool clean = r == SUP_SUCCESS,
+	     abnormal = r == SUP_SIGNAL || r == SUP_CORE_DUMP || r == SUP_TIMEOUT ||
+		r == SUP_WATCHDOG;
 
 	if (r == SUP_START_LIMIT_HIT || r == SUP_DEPENDENCY)
 		return false;
@@ -257,10 +258,9 @@ bool sup_restart_wanted(enum sup_restart policy, enum sup_result r)
 }
 
 static const char *const signal_names[] = {
-	NULL,	 "HUP",	 "INT",	   "QUIT", "ILL",  "TRAP", "ABRT",   "BUS",  "FPE",
-	"KILL",	 "USR1", "SEGV",   "USR2", "PIPE", "ALRM", "TERM",   "STKFLT", "CHLD",
-	"CONT",	 "STOP", "TSTP",   "TTIN", "TTOU", "URG",  "XCPU",   "XFSZ", "VTALRM",
-	"PROF",	 "WINCH", "IO",	   "PWR",  "SYS"};
+	NULL,	"HUP",	"INT",	"QUIT", "ILL",	  "TRAP",   "ABRT",  "BUS",  "FPE",  "KILL", "USR1",
+	"SEGV", "USR2", "PIPE", "ALRM", "TERM",	  "STKFLT", "CHLD",  "CONT", "STOP", "TSTP", "TTIN",
+	"TTOU", "URG",	"XCPU", "XFSZ", "VTALRM", "PROF",   "WINCH", "IO",   "PWR",  "SYS"};
 
 int sup_signal_parse(const char *word)
 {

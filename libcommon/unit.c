@@ -569,9 +569,8 @@ long long unit_timespan_us(const char *v)
 		}
 		/* out of range is an error, not a wrapped-around value */
 		if (__builtin_mul_overflow(ip, unit_us, &x) ||
-		    __builtin_add_overflow(x, frac * (unit_us / scale) +
-						      frac * (unit_us % scale) / scale,
-					   &x) ||
+		    __builtin_add_overflow(
+			    x, frac * (unit_us / scale) + frac * (unit_us % scale) / scale, &x) ||
 		    x > (unsigned long long)LLONG_MAX - (unsigned long long)total)
 			return -1;
 		total += (long long)x;

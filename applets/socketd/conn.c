@@ -20,7 +20,7 @@ long long sd_now_us(void)
 }
 
 void sd_add_child(struct sd_state *st, pid_t pid, struct sd_socket *s,
-		      const struct sockaddr_storage *peer, socklen_t plen)
+		  const struct sockaddr_storage *peer, socklen_t plen)
 {
 	struct sd_child *c;
 

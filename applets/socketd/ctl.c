@@ -185,8 +185,8 @@ static int status_socket(struct sd_state *st, struct ctl_reply *r, const char *n
 	if (!s->accept) {
 		struct sd_unit *u = sd_unit_find(st, s->svc.name);
 
-		ctl_reply_printf(r, 1, "   Triggers: %s %s",
-				 glyph_of(u ? u->active : SD_INACTIVE), s->svc.name);
+		ctl_reply_printf(r, 1, "   Triggers: %s %s", glyph_of(u ? u->active : SD_INACTIVE),
+				 s->svc.name);
 	}
 	for (size_t i = 0; i < s->nl; i++)
 		ctl_reply_printf(r, 1, "%s%s (%s)",
@@ -273,9 +273,9 @@ static int start_socket(struct sd_state *st, struct ctl_reply *r, const char *na
 		ctl_reply_printf(r, 2, "See socketd's log (socketd -n -u %s) for details.",
 				 st->unit_dir);
 	} else if (rc && why[0]) {
-		ctl_reply_printf(r, 2,
-				 "Failed to start %s: its address is in use by %s, which is running.",
-				 name, why);
+		ctl_reply_printf(
+			r, 2, "Failed to start %s: its address is in use by %s, which is running.",
+			name, why);
 		ctl_reply_printf(r, 2, "Stop %s first (svcctl stop %s), then start %s.", why, why,
 				 name);
 	} else if (rc) {
@@ -441,17 +441,18 @@ static void group_tree(struct ctl_reply *r, pid_t pgid)
 
 		cmdline_of(pids[i], cmd, sizeof(cmd));
 		ctl_reply_printf(r, 1, "             %s%ld %s",
-				 i + 1 < n ? "\xe2\x94\x9c\xe2\x94\x80" : "\xe2\x94\x94\xe2\x94\x80",
+				 i + 1 < n ? "\xe2\x94\x9c\xe2\x94\x80"
+					   : "\xe2\x94\x94\xe2\x94\x80",
 				 (long)pids[i], cmd);
 	}
 }
 
 static const char *glyph_of(enum sd_active a)
 {
-	return a == SD_FAILED		? "\xc3\x97"
-		: a == SD_INACTIVE	? "\xe2\x97\x8b"
-		: a == SD_RELOADING	? "\xe2\x86\xbb"
-					: "\xe2\x97\x8f";
+	return a == SD_FAILED	    ? "\xc3\x97"
+		: a == SD_INACTIVE  ? "\xe2\x97\x8b"
+		: a == SD_RELOADING ? "\xe2\x86\xbb"
+				    : "\xe2\x97\x8f";
 }
 
 static void active_line(struct ctl_reply *r, const struct sd_unit *u)
@@ -470,8 +471,8 @@ static void active_line(struct ctl_reply *r, const struct sd_unit *u)
 	relative(rel, sizeof(rel), realtime_us() - u->since_us);
 	/* the sub-state only when it says more than the state ("failed (Result: ...)") */
 	ctl_reply_printf(r, 1, "     Active: %s%s%s%s%s since %s; %s", sd_active_name(u->active),
-			 same ? "" : " (", same ? "" : sd_sub_name(u->sub), same ? "" : ")", res, ts,
-			 rel);
+			 same ? "" : " (", same ? "" : sd_sub_name(u->sub), same ? "" : ")", res,
+			 ts, rel);
 }
 
 static int status_service(struct sd_state *st, struct ctl_reply *r, const char *name,
@@ -485,14 +486,14 @@ static int status_service(struct sd_state *st, struct ctl_reply *r, const char *
 		return 4;
 	}
 	desc = u->svc.description;
-	ctl_reply_printf(r, 1, "%s %s%s%s", glyph_of(u->active), name, desc[0] ? " - " : "",
-			 desc);
+	ctl_reply_printf(r, 1, "%s %s%s%s", glyph_of(u->active), name, desc[0] ? " - " : "", desc);
 	if (u->loaded)
 		loaded_line(st, r, u->svc.path, name);
 	else
-		ctl_reply_printf(r, 1,
-				 "     Loaded: bad-setting (Reason: Unit %s has a bad unit file setting.)",
-				 name);
+		ctl_reply_printf(
+			r, 1,
+			"     Loaded: bad-setting (Reason: Unit %s has a bad unit file setting.)",
+			name);
 	active_line(r, u);
 	for (size_t i = 0; i < st->nsocks; i++)
 		if (!st->socks[i]->accept && strcmp(st->socks[i]->svc.name, name) == 0)
@@ -609,7 +610,8 @@ static int job_outcome(struct sd_unit *u, const char *verb, unsigned runs, struc
 	if (u->active == SD_DEACTIVATING)
 		return -1;
 	if (u->result == SUP_DEPENDENCY) {
-		ctl_reply_printf(r, 2, "A dependency job for %s failed. See socketd's log for details.",
+		ctl_reply_printf(r, 2,
+				 "A dependency job for %s failed. See socketd's log for details.",
 				 name);
 		return 1;
 	}
@@ -639,7 +641,7 @@ static int parse_request(char *line, struct ctl_request *q, struct ctl_reply *r)
 static const char *socket_sub(struct sd_state *st, const struct sd_socket *s)
 {
 	return sd_socket_service_running(st, s) || (s->accept && s->active) ? "running"
-									      : "listening";
+									    : "listening";
 }
 
 /* the ActiveState word of any unit name */
@@ -648,9 +650,9 @@ static const char *state_word(struct sd_state *st, const char *name)
 	struct sd_unit *u;
 
 	if (is_socket_name(name))
-		return find(st, name)				? "active"
-			: strcmp(st->failed_name, name) == 0	? "failed"
-								: "inactive";
+		return find(st, name)			     ? "active"
+			: strcmp(st->failed_name, name) == 0 ? "failed"
+							     : "inactive";
 	u = sd_unit_find(st, name);
 	if (!u) {
 		u = sd_unit_get(st, name);
@@ -722,22 +724,27 @@ static int list_units(struct sd_state *st, const struct ctl_request *q, struct c
 	ctl_reply_printf(r, 1, "  %-*s %-*s %-*s %-*s DESCRIPTION", (int)w[0], "UNIT", (int)w[1],
 			 "LOAD", (int)w[2], "ACTIVE", (int)w[3], "SUB");
 	for (size_t i = 0; i < n; i++)
-		ctl_reply_printf(r, 1, "%s %-*s %-*s %-*s %-*s %s", rows[i].mark ? "\xe2\x97\x8f" : " ",
-				 (int)w[0], rows[i].unit, (int)w[1], rows[i].load, (int)w[2],
-				 rows[i].active, (int)w[3], rows[i].sub,
-				 rows[i].desc[0] ? rows[i].desc : rows[i].unit);
+		ctl_reply_printf(r, 1, "%s %-*s %-*s %-*s %-*s %s",
+				 rows[i].mark ? "\xe2\x97\x8f" : " ", (int)w[0], rows[i].unit,
+				 (int)w[1], rows[i].load, (int)w[2], rows[i].active, (int)w[3],
+				 rows[i].sub, rows[i].desc[0] ? rows[i].desc : rows[i].unit);
 	ctl_reply_printf(r, 1, "%s", "");
-	ctl_reply_printf(r, 1, "LOAD   = Reflects whether the unit definition was properly loaded.");
-	ctl_reply_printf(r, 1, "ACTIVE = The high-level unit activation state, i.e. generalization of SUB.");
-	ctl_reply_printf(r, 1, "SUB    = The low-level unit activation state, values depend on unit type.");
+	ctl_reply_printf(r, 1,
+			 "LOAD   = Reflects whether the unit definition was properly loaded.");
+	ctl_reply_printf(
+		r, 1, "ACTIVE = The high-level unit activation state, i.e. generalization of SUB.");
+	ctl_reply_printf(
+		r, 1, "SUB    = The low-level unit activation state, values depend on unit type.");
 	ctl_reply_printf(r, 1, "%s", "");
 	if (q->state)
 		ctl_reply_printf(r, 1, "%zu loaded units listed.", n);
 	else
 		ctl_reply_printf(r, 1, "%zu loaded units listed.%s", n,
-				 q->all ? "" : " Pass --all to see loaded but inactive units, too.");
+				 q->all ? ""
+					: " Pass --all to see loaded but inactive units, too.");
 	if (!q->state)
-		ctl_reply_printf(r, 1, "To show all installed unit files use 'svcctl list-unit-files'.");
+		ctl_reply_printf(r, 1,
+				 "To show all installed unit files use 'svcctl list-unit-files'.");
 	free(rows);
 	return 0;
 }
@@ -824,7 +831,9 @@ static int show(struct sd_state *st, const struct ctl_request *q, struct ctl_rep
 		prop(r, q, "ControlPID", "%ld", (long)u->control_pid);
 		prop(r, q, "ExecMainPID", "%ld", (long)u->last_main);
 		prop(r, q, "ExecMainCode", "%d",
-		     !u->main_exited ? 0 : WIFSIGNALED(u->main_status) ? 2 : 1);
+		     !u->main_exited			   ? 0
+			     : WIFSIGNALED(u->main_status) ? 2
+							   : 1);
 		prop(r, q, "ExecMainStatus", "%d",
 		     u->main_exited ? sup_status_value(u->main_status) : 0);
 		prop(r, q, "NRestarts", "%u", u->restarts);
@@ -858,9 +867,10 @@ static int job(struct sd_state *st, const char *verb, const char *name, struct c
 		if (try && !find(st, name))
 			return 0;
 		if (reload) {
-			ctl_reply_printf(r, 2,
-					 "Failed to reload %s: Job type reload is not applicable for unit %s.",
-					 name, name);
+			ctl_reply_printf(
+				r, 2,
+				"Failed to reload %s: Job type reload is not applicable for unit %s.",
+				name, name);
 			return 3;
 		}
 		if (!start)
@@ -875,8 +885,8 @@ static int job(struct sd_state *st, const char *verb, const char *name, struct c
 		return 5;
 	}
 	if (!u->loaded && !stop) {
-		ctl_reply_printf(r, 2, "Failed to %s %s: Unit %s has a bad unit file setting.", verb,
-				 name, name);
+		ctl_reply_printf(r, 2, "Failed to %s %s: Unit %s has a bad unit file setting.",
+				 verb, name, name);
 		return 1;
 	}
 	if (stop) {
@@ -893,13 +903,15 @@ static int job(struct sd_state *st, const char *verb, const char *name, struct c
 			return -1;
 		if (reload) {
 			if (u->active != SD_ACTIVE)
-				ctl_reply_printf(r, 2,
-						 "Failed to reload %s: Unit %s is not active, cannot reload.",
-						 name, name);
+				ctl_reply_printf(
+					r, 2,
+					"Failed to reload %s: Unit %s is not active, cannot reload.",
+					name, name);
 			else
-				ctl_reply_printf(r, 2,
-						 "Failed to reload %s: Job type reload is not applicable for unit %s.",
-						 name, name);
+				ctl_reply_printf(
+					r, 2,
+					"Failed to reload %s: Job type reload is not applicable for unit %s.",
+					name, name);
 			return 3;
 		}
 		restart = true; /* reload-or-restart without ExecReload= */
@@ -1016,9 +1028,11 @@ static void execute(struct sd_state *st, struct sd_client *c, char *line, struct
 		if (!kill_verb && q.argc == 0)
 			for (size_t i = 0; i < st->nunits; i++)
 				if (st->units[i]->active == SD_FAILED)
-					q.argv[q.argc < 64 ? q.argc++ : 63] = st->units[i]->svc.name;
+					q.argv[q.argc < 64 ? q.argc++ : 63] =
+						st->units[i]->svc.name;
 		for (int i = 0; i < q.argc; i++) {
-			struct sd_unit *u = is_socket_name(q.argv[i]) ? NULL : sd_unit_get(st, q.argv[i]);
+			struct sd_unit *u = is_socket_name(q.argv[i]) ? NULL
+								      : sd_unit_get(st, q.argv[i]);
 
 			if (is_socket_name(q.argv[i]) && !kill_verb) {
 				if (strcmp(st->failed_name, q.argv[i]) == 0)
@@ -1027,8 +1041,8 @@ static void execute(struct sd_state *st, struct sd_client *c, char *line, struct
 			}
 			if (!u) {
 				ctl_reply_printf(r, 2, "Failed to %s unit %s: Unit %s not loaded.",
-						 kill_verb ? "kill" : "reset failed state of", q.argv[i],
-						 q.argv[i]);
+						 kill_verb ? "kill" : "reset failed state of",
+						 q.argv[i], q.argv[i]);
 				rc = rc ? rc : 1;
 			} else if (kill_verb) {
 				sd_unit_kill(st, u, q.sig, strcmp(q.whom, "main") == 0);

@@ -264,8 +264,10 @@ bool sd_restore(struct sd_state *st)
 			int manual = (int)num(w[1], &ok), errors;
 
 			s = find_socket(st, name);
-			if (ok && !s && manual && (s = sd_load_one(st->unit_dir, name, &errors)) != NULL) {
-				st->socks = xrealloc(st->socks, (st->nsocks + 1) * sizeof(*st->socks));
+			if (ok && !s && manual &&
+			    (s = sd_load_one(st->unit_dir, name, &errors)) != NULL) {
+				st->socks = xrealloc(st->socks,
+						     (st->nsocks + 1) * sizeof(*st->socks));
 				st->socks[st->nsocks++] = s;
 			}
 			if (ok && s) {
@@ -311,7 +313,7 @@ bool sd_restore(struct sd_state *st)
 		}
 	}
 	fclose(fp);
-	log_msg(LOG_INFO, "Reexecuted: %zu socket units, %zu service units taken over.",
-		st->nsocks, st->nunits);
+	log_msg(LOG_INFO, "Reexecuted: %zu socket units, %zu service units taken over.", st->nsocks,
+		st->nunits);
 	return true;
 }

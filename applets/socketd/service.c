@@ -28,9 +28,10 @@ long long realtime_now_us(void);
 static const char *const active_names[] = {"inactive",	"activating",	"active",
 					   "reloading", "deactivating", "failed"};
 static const char *const sub_names[] = {
-	"dead",		"start-pre",	"start",	"start-post",	"running",  "exited",
-	"reload",	"stop",		"stop-watchdog", "stop-sigterm", "stop-sigkill",
-	"stop-post",	"final-sigterm", "final-sigkill", "failed",	 "auto-restart"};
+	"dead",		 "start-pre",	  "start",	  "start-post",
+	"running",	 "exited",	  "reload",	  "stop",
+	"stop-watchdog", "stop-sigterm",  "stop-sigkill", "stop-post",
+	"final-sigterm", "final-sigkill", "failed",	  "auto-restart"};
 
 const char *sd_active_name(enum sd_active a)
 {
@@ -67,8 +68,7 @@ static void ring_add(struct sd_unit *u, const char *line, size_t len)
 }
 
 /* a journal "short" line: "Dec 04 18:03:00 host ident[pid]: text" */
-static void ring_line(struct sd_unit *u, const char *ident, pid_t pid, const char *text,
-		      size_t len)
+static void ring_line(struct sd_unit *u, const char *ident, pid_t pid, const char *text, size_t len)
 {
 	char line[512], host[64] = "localhost";
 	time_t t = time(NULL);
@@ -351,7 +351,8 @@ static pid_t spawn_cmd(struct sd_state *st, struct sd_unit *u, const struct sd_c
 			/* as systemd: EXIT_CODE=exited|killed|dumped, EXIT_STATUS=code or signal */
 			int st_ = u->main_status;
 
-			snprintf(exit_code, sizeof(exit_code), "EXIT_CODE=%s", sup_status_kind(st_));
+			snprintf(exit_code, sizeof(exit_code), "EXIT_CODE=%s",
+				 sup_status_kind(st_));
 			if (WIFSIGNALED(st_))
 				snprintf(exit_status, sizeof(exit_status), "EXIT_STATUS=%s",
 					 sup_signal_name(WTERMSIG(st_)) + 3);
@@ -409,9 +410,9 @@ static long next_cmd(const struct sd_unit *u, enum sd_phase ph, size_t from)
 	return -1;
 }
 
-static const enum sd_sub phase_sub[SD_PH_COUNT] = {SD_SUB_START_PRE, SD_SUB_START,
+static const enum sd_sub phase_sub[SD_PH_COUNT] = {SD_SUB_START_PRE,  SD_SUB_START,
 						   SD_SUB_START_POST, SD_SUB_RELOAD,
-						   SD_SUB_STOP,	    SD_SUB_STOP_POST};
+						   SD_SUB_STOP,	      SD_SUB_STOP_POST};
 
 static void enter_running(struct sd_state *st, struct sd_unit *u)
 {
@@ -501,8 +502,8 @@ static void run_phase_from(struct sd_state *st, struct sd_unit *u, enum sd_phase
 static void enter_phase(struct sd_state *st, struct sd_unit *u, enum sd_phase ph)
 {
 	enum sd_active a = ph <= SD_PH_START_POST ? SD_ACTIVATING
-		: ph == SD_PH_RELOAD		   ? SD_RELOADING
-						   : SD_DEACTIVATING;
+		: ph == SD_PH_RELOAD		  ? SD_RELOADING
+						  : SD_DEACTIVATING;
 
 	set_state(u, a, phase_sub[ph]);
 	run_phase_from(st, u, ph, 0);
@@ -554,8 +555,7 @@ static void final_kill(struct sd_state *st, struct sd_unit *u)
 
 #define GROUP_RECHECK_US 100000 /* group members that are not our children: looked at so often */
 
-static void enter_signal(struct sd_state *st, struct sd_unit *u, enum sd_sub sub,
-			 enum sup_result r)
+static void enter_signal(struct sd_state *st, struct sd_unit *u, enum sd_sub sub, enum sup_result r)
 {
 	fail_with(u, r);
 	u->watchdog_us = 0;
@@ -613,7 +613,8 @@ static void begin_start(struct sd_state *st, struct sd_unit *u)
 	else
 		u->restarts++;
 	if (u->svc.start_limit_burst && u->svc.start_limit_interval_us > 0) {
-		if (!u->limit_start_us || now - u->limit_start_us >= u->svc.start_limit_interval_us) {
+		if (!u->limit_start_us ||
+		    now - u->limit_start_us >= u->svc.start_limit_interval_us) {
 			u->limit_start_us = now;
 			u->limit_count = 0;
 		}
@@ -688,8 +689,9 @@ static void dispatch_waiting(struct sd_state *st, struct sd_unit *u)
 {
 	for (size_t i = 0; i < u->svc.ndeps[SD_DEP_REQUIRES] + u->svc.ndeps[SD_DEP_WANTS]; i++) {
 		bool req = i < u->svc.ndeps[SD_DEP_REQUIRES];
-		const char *name = req ? u->svc.deps[SD_DEP_REQUIRES][i]
-				       : u->svc.deps[SD_DEP_WANTS][i - u->svc.ndeps[SD_DEP_REQUIRES]];
+		const char *name = req
+			? u->svc.deps[SD_DEP_REQUIRES][i]
+			: u->svc.deps[SD_DEP_WANTS][i - u->svc.ndeps[SD_DEP_REQUIRES]];
 		struct sd_unit *d = sd_unit_find(st, name);
 
 		if (!d || d == u || !ordered_after(st, u, d))
@@ -726,7 +728,8 @@ void sd_unit_stop(struct sd_state *st, struct sd_unit *u)
 	for (size_t i = 0; i < st->nunits; i++) {
 		struct sd_unit *d = st->units[i];
 
-		if (d == u || d->active == SD_INACTIVE || d->active == SD_FAILED || d->stop_requested)
+		if (d == u || d->active == SD_INACTIVE || d->active == SD_FAILED ||
+		    d->stop_requested)
 			continue;
 		for (size_t j = 0; j < d->svc.ndeps[SD_DEP_REQUIRES]; j++)
 			if (strcmp(d->svc.deps[SD_DEP_REQUIRES][j], u->svc.name) == 0) {
@@ -855,7 +858,7 @@ static pid_t guess_main(struct sd_state *st, struct sd_unit *u)
 				known |= st->children[i].pid == (pid_t)pid;
 			for (size_t i = 0; i < st->nunits; i++)
 				known |= st->units[i]->main_pid == (pid_t)pid ||
-					 st->units[i]->control_pid == (pid_t)pid;
+					st->units[i]->control_pid == (pid_t)pid;
 			if (known)
 				continue;
 			if (found) {
@@ -1038,7 +1041,9 @@ static void notify_datagram(struct sd_state *st, struct sd_unit *u)
 		char space[CMSG_SPACE(sizeof(struct ucred)) + CMSG_SPACE(sizeof(int) * 8)];
 	} ctl;
 	struct iovec iov = {buf, sizeof(buf)};
-	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = &ctl,
+	struct msghdr mh = {.msg_iov = &iov,
+			    .msg_iovlen = 1,
+			    .msg_control = &ctl,
 			    .msg_controllen = sizeof(ctl)};
 	struct ucred *cred = NULL;
 	struct notify_msg m;
@@ -1232,9 +1237,9 @@ static void deadline_passed(struct sd_state *st, struct sd_unit *u)
 	case SD_SUB_START:
 	case SD_SUB_START_POST:
 		sd_unit_log(u, 0, "%s operation timed out. Terminating.",
-			    u->sub == SD_SUB_START_PRE ? "start-pre"
-			    : u->sub == SD_SUB_START   ? "start"
-						       : "start-post");
+			    u->sub == SD_SUB_START_PRE	     ? "start-pre"
+				    : u->sub == SD_SUB_START ? "start"
+							     : "start-post");
 		enter_signal(st, u, SD_SUB_STOP_SIGTERM, SUP_TIMEOUT);
 		return;
 	case SD_SUB_RELOAD:

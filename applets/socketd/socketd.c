@@ -300,8 +300,9 @@ static int run(struct sd_state *st, int ready_fd)
 	/* orphans of the services (a forking daemon, sessions left by KillMode=process) become
 	 * socketd's children: their exits are seen, Type=forking finds its daemon */
 	if (prctl(PR_SET_CHILD_SUBREAPER, 1) < 0)
-		log_errno(LOG_WARNING,
-			  "PR_SET_CHILD_SUBREAPER (Type=forking without PIDFile= cannot find its daemon)");
+		log_errno(
+			LOG_WARNING,
+			"PR_SET_CHILD_SUBREAPER (Type=forking without PIDFile= cannot find its daemon)");
 	if (!st->restored)
 		sd_units_start_enabled(st);
 	if (!st->restored && !unbound)

@@ -39,8 +39,14 @@ struct sd_cmd {
 };
 
 /* the dependency lists of [Unit], by kind */
-enum sd_dep { SD_DEP_REQUIRES, SD_DEP_WANTS, SD_DEP_AFTER, SD_DEP_BEFORE, SD_DEP_CONFLICTS,
-	      SD_DEP_COUNT };
+enum sd_dep {
+	SD_DEP_REQUIRES,
+	SD_DEP_WANTS,
+	SD_DEP_AFTER,
+	SD_DEP_BEFORE,
+	SD_DEP_CONFLICTS,
+	SD_DEP_COUNT
+};
 
 struct sd_service {
 	char name[UNIT_NAME_MAX]; /* "echo@.service" */

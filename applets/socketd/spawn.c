@@ -113,8 +113,8 @@ static void add_listeners(struct sd_state *st, const char *unit_name, struct sup
 			if (s->l[i].fd < 0)
 				continue;
 			sp->fds[sp->nfds++] = s->l[i].fd;
-			used += (size_t)snprintf(names + used, size - used, "%s%s",
-						 used ? ":" : "", s->l[i].fdname);
+			used += (size_t)snprintf(names + used, size - used, "%s%s", used ? ":" : "",
+						 s->l[i].fdname);
 			if (used >= size)
 				used = size - 1;
 		}
@@ -154,7 +154,7 @@ static void add_connection_env(const struct sd_spawn_req *rq, char **envp, size_
 
 static const char *step_name(int step)
 {
-	return step == SUP_EXIT_EXEC	? "EXEC"
+	return step == SUP_EXIT_EXEC	 ? "EXEC"
 		: step == SUP_EXIT_USER	 ? "USER"
 		: step == SUP_EXIT_GROUP ? "GROUP"
 		: step == SUP_EXIT_CHDIR ? "CHDIR"
@@ -173,9 +173,8 @@ pid_t sd_spawn(struct sd_state *st, const struct sd_spawn_req *rq)
 
 	if (rq->line == svc->exec && svc->argv_cached) {
 		memcpy(argv, svc->argv_cached, sizeof(char *) * (size_t)(svc->argc_cached + 1));
-	} else if (build_argv(svc, rq->extra_env, rq->line, rq->unit_name, argbuf, sizeof(argbuf), argv,
-			      255) <
-		   0) {
+	} else if (build_argv(svc, rq->extra_env, rq->line, rq->unit_name, argbuf, sizeof(argbuf),
+			      argv, 255) < 0) {
 		log_msg(LOG_ERR, "%s: Failed to build the command line of %s", rq->unit_name,
 			rq->line);
 		return -1;

@@ -346,8 +346,7 @@ static void lifecycle(struct loader *ld, struct sd_service *svc, const struct un
 	static const char *const types[] = {"simple", "exec", "forking", "oneshot", "notify", NULL};
 	static const char *const modes[] = {"control-group", "mixed", "process", "none", NULL};
 	static const char *const access[] = {"none", "main", "exec", "all", NULL};
-	static const char *const dep_keys[] = {"Requires", "Wants", "After", "Before",
-					       "Conflicts"};
+	static const char *const dep_keys[] = {"Requires", "Wants", "After", "Before", "Conflicts"};
 	const struct unit_entry *e, *list[64];
 	int v;
 	size_t n;
@@ -447,7 +446,8 @@ static void lifecycle(struct loader *ld, struct sd_service *svc, const struct un
 			char buf[UNIT_LINE_MAX], *words[64];
 			size_t nw;
 
-			if (unit_split_words(list[i]->value, words, 64, &nw, buf, sizeof(buf)) < 0) {
+			if (unit_split_words(list[i]->value, words, 64, &nw, buf, sizeof(buf)) <
+			    0) {
 				bad(ld, list[i], NULL);
 				continue;
 			}
