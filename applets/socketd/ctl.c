@@ -945,7 +945,7 @@ static void execute(struct sd_state *st, struct sd_client *c, char *line, struct
 {
 	struct ctl_request q;
 	int rc = 0;
-	bool privileged = c->uid == 0;
+	bool privileged = c->privileged;
 	const char *verb;
 
 	if (parse_request(line, &q, r) < 0) {
@@ -1136,6 +1136,24 @@ long long sd_ctl_next_deadline(const struct sd_state *st)
 	return d;
 }
 
+/* is the peer a member of the control group (its primary group, or a supplementary one)? */
+static bool in_ctl_group(const struct sd_state *st, int fd, gid_t primary)
+{
+	gid_t groups[64];
+	socklen_t len = sizeof(groups);
+
+	if (st->ctl_gid < 0)
+		return false;
+	if (primary == (gid_t)st->ctl_gid)
+		return true;
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups, &len) < 0)
+		return false; /* more than 64 groups, or an old kernel: not a member for socketd */
+	for (size_t i = 0; i < len / sizeof(gid_t); i++)
+		if (groups[i] == (gid_t)st->ctl_gid)
+			return true;
+	return false;
+}
+
 static void accept_clients(struct sd_state *st)
 {
 	int fd;
@@ -1156,6 +1174,7 @@ static void accept_clients(struct sd_state *st)
 		st->clients[slot].in = xmalloc(CTL_REQUEST_MAX);
 		st->clients[slot].fd = fd;
 		st->clients[slot].uid = cr.uid;
+		st->clients[slot].privileged = cr.uid == 0 || in_ctl_group(st, fd, cr.gid);
 		st->clients[slot].deadline_us = sd_now_us() + CLIENT_DEADLINE_US;
 	}
 }

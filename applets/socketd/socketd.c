@@ -3,13 +3,15 @@
  * instance per connection; Accept=no: the service gets the listeners, LISTEN_FDS), checks
  * TCP wrappers in-process, and reloads on SIGHUP keeping the listeners that did not change. */
 //applet:socketd SOCKETD
-//usage:socketd Usage: socketd [-f] [-n] [-v] [-u UNITDIR] [-r FD]
+//usage:socketd Usage: socketd [-f] [-n] [-v] [-u UNITDIR] [-r FD] [-g GROUP]
 //usage:socketd   -f        foreground, log to stderr (default: syslog)
 //usage:socketd   -n        check: load every unit of UNITDIR, print problems, exit 1 on errors
 //usage:socketd   -v        print the units as understood
 //usage:socketd   -u DIR    unit directory (default $GATEBOX_UNIT_DIR or CONFIG_UNIT_DIR)
 //usage:socketd   -r FD     write a newline to FD when every socket is bound (s6 readiness;
 //usage:socketd             FD is closed without one when a socket cannot be bound)
+//usage:socketd   -g GROUP  its members may start/stop units with svcctl (default CONFIG_CTL_GROUP;
+//usage:socketd             root always may)
 //usage:socketd Also sends READY=1 to $NOTIFY_SOCKET. SIGHUP reloads, SIGTERM/SIGINT stop.
 //config:config SOCKETD
 //config:	bool "socketd: socket activation without systemd"
@@ -22,6 +24,7 @@
 #include "memtrim.h"
 
 #include <fcntl.h>
+#include <grp.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/prctl.h>
@@ -449,6 +452,7 @@ int socketd_main(int argc, char **argv)
 	struct sd_state st;
 	unsigned long ready = 0;
 	int c, errors, ready_fd = -1;
+	const char *group = CONFIG_CTL_GROUP;
 
 	memset(&st, 0, sizeof(st));
 	st.ctl_fd = -1;
@@ -458,8 +462,11 @@ int socketd_main(int argc, char **argv)
 		st.argv[i] = argv[i];
 	st.exe = self_exe();
 	opt_reset();
-	while ((c = opt_getopt(argc, argv, "fnvu:r:")) != -1) {
+	while ((c = opt_getopt(argc, argv, "fnvu:r:g:")) != -1) {
 		switch (c) {
+		case 'g':
+			group = optarg;
+			break;
 		case 'f':
 			st.foreground = true;
 			break;
@@ -483,6 +490,18 @@ int socketd_main(int argc, char **argv)
 	}
 	if (optind != argc)
 		applet_usage_exit(EXIT_USAGE);
+	st.ctl_gid = -1;
+	if (group && *group) {
+		struct group *gr = getgrnam(group);
+		unsigned long gid;
+
+		if (gr)
+			st.ctl_gid = (int)gr->gr_gid;
+		else if (opt_ulong(group, 10, 0, 0x7fffffff, &gid) == 0)
+			st.ctl_gid = (int)gid;
+		else
+			die(EXIT_USAGE, "-g: no such group: %s", group);
+	}
 	if (!st.foreground && !st.check_only)
 		log_open("socketd", true, LOG_DAEMON);
 	st.log_fd = st.foreground || st.check_only ? 2 : open("/dev/null", O_WRONLY | O_CLOEXEC);

@@ -199,6 +199,7 @@ struct sd_child {
 struct sd_client {
 	int fd;
 	uid_t uid;
+	bool privileged; /* uid 0, or a member of the control group (-g, CONFIG_CTL_GROUP) */
 	/* start/stop/... jobs the reply waits for (the reply so far is in pending) */
 	struct {
 		struct sd_unit *unit;
@@ -218,6 +219,7 @@ struct sd_client {
 
 struct sd_state {
 	const char *unit_dir;
+	int ctl_gid; /* members may change state (-g GROUP), -1: root only */
 	bool foreground, check_only, verbose;
 	char *exe; /* this binary, by path: daemon-reexec runs what is there now */
 	char **argv; /* socketd's arguments, as it was started */
