@@ -22,7 +22,8 @@ void sup_spawn_init(struct sup_spawn *s)
 	s->nice = SUP_NICE_KEEP;
 	s->nofile = -1;
 	s->extra_fd = s->extra_target = -1;
-	s->reset_signals = ~0UL & ~(1UL << SIGKILL) & ~(1UL << SIGSTOP) & ~1UL;
+	s->reset_signals = ~(uint64_t)0 & ~((uint64_t)1 << SIGKILL) & ~((uint64_t)1 << SIGSTOP) &
+		~(uint64_t)1;
 }
 
 static int report_fd = -1; /* the child's end of the check_exec pipe */
@@ -57,9 +58,9 @@ static void child(struct sup_spawn *s)
 	sigset_t none;
 
 	/* signals: the defaults, nothing blocked (socketd blocks what its signalfd reads) */
-	for (int sig = 1; sig < 32; sig++)
+	for (int sig = 1; sig < 64 && sig < _NSIG; sig++)
 		if ((s->reset_signals >> sig) & 1 && sig != SIGKILL && sig != SIGSTOP)
-			signal(sig, SIG_DFL);
+			signal(sig, SIG_DFL); /* libc's own real-time signals refuse: harmless */
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	if (s->setsid && setsid() < 0)

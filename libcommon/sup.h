@@ -5,6 +5,7 @@
 #define GATEBOX_SUP_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #define SUP_MAX_FDS 64
@@ -40,7 +41,7 @@ struct sup_spawn {
 	/* signals whose disposition the child resets to the default (bit n: signal n); all by
 	 * default, a caller that knows which ones it changed names only those (fewer syscalls
 	 * while the parent waits) */
-	unsigned long reset_signals;
+	uint64_t reset_signals;
 	/* when set, a "LISTEN_PID=" string in envp with room for the digits: the child writes
 	 * its own pid there, as sd_listen_fds() checks it */
 	char *listen_pid;

@@ -154,11 +154,12 @@ static void restore_unit(struct sd_state *st, char *line)
 	char *w[27], name[UNIT_NAME_MAX];
 	long long v[26];
 	bool ok;
-	int a, sub, res, manual, mstatus, mexited, phase, ready, stopreq, ns, rp, op, ow;
-	long mp, cp, mg, cg, lm;
-	size_t cmd;
-	long long dl, wd, since, enter;
-	unsigned restarts, runs;
+	int a = 0, sub = 0, res = 0, manual = 0, mstatus = 0, mexited = 0, phase = 0, ready = 0;
+	int stopreq = 0, ns = -1, rp = -1, op = -1, ow = -1;
+	long mp = 0, cp = 0, mg = 0, cg = 0, lm = 0;
+	size_t cmd = 0;
+	long long dl = 0, wd = 0, since = 0, enter = 0;
+	unsigned restarts = 0, runs = 0;
 	struct sd_unit *u;
 
 	ok = words(line, w, 27) == 26;

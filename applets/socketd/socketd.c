@@ -279,13 +279,13 @@ static int run(struct sd_state *st, int ready_fd)
 	sigprocmask(SIG_BLOCK, &mask, NULL);
 	/* children get back what socketd ignores: SIGPIPE, and what its parent left ignored
 	 * (nohup, a shell's background job): systemd's services start with nothing ignored */
-	st->reset_signals = 1UL << SIGPIPE;
-	for (int sig = 1; sig < 32; sig++) {
+	st->reset_signals = (uint64_t)1 << SIGPIPE;
+	for (int sig = 1; sig < 64 && sig < _NSIG; sig++) {
 		struct sigaction sa;
 
 		if (sig != SIGKILL && sig != SIGSTOP && sigaction(sig, NULL, &sa) == 0 &&
 		    sa.sa_handler == SIG_IGN)
-			st->reset_signals |= 1UL << sig;
+			st->reset_signals |= (uint64_t)1 << sig;
 	}
 	signal(SIGPIPE, SIG_IGN);
 	sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);

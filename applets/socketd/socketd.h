@@ -234,7 +234,7 @@ struct sd_state {
 	size_t nchildren, children_cap;
 	struct rules_cache rules;
 	bool rules_loaded;
-	unsigned long reset_signals; /* what a child resets: SIGPIPE and what socketd inherited
+	uint64_t reset_signals; /* what a child resets: SIGPIPE and what socketd inherited
 				      * ignored */
 	int reserve_fd; /* closed to accept-and-drop when out of fds */
 	int log_fd; /* where StandardError=journal goes */

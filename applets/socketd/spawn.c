@@ -248,6 +248,8 @@ pid_t sd_spawn(struct sd_state *st, const struct sd_spawn_req *rq)
 	}
 	/* socketd installs no handler: it ignores SIGPIPE, and what its parent ignored */
 	sp.reset_signals = st->reset_signals;
+	if (rq->conn < 0)
+		sp.reset_signals = ~(uint64_t)0; /* services: every disposition, as systemd */
 	pid = sup_spawn(&sp);
 	if (rq->failed_pid)
 		*rq->failed_pid = pid < 0 ? sp.pid : 0;

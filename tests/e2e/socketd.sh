@@ -148,6 +148,8 @@ unit tcpd.socket '[Socket]\nListenStream=127.0.0.1:7091\nAccept=yes\n' enable
 unit tcpd@.service '[Service]\nExecStart='"$T"'/bin/tcpd /bin/echo served through tcpd\nStandardInput=socket\nEnvironment=GATEBOX_HOSTS_ALLOW='"$T"'/allow2 GATEBOX_HOSTS_DENY='"$T"'/deny2\n'
 printf 'echo : 127.0.0.1\n' > "$T/allow2"
 printf 'ALL : ALL\n' > "$T/deny2"
+unit proxy.socket '[Socket]\nListenStream=127.0.0.1:7092\n' enable
+unit proxy.service '[Service]\nExecStart=/lib/systemd/systemd-socket-proxyd 127.0.0.1:7090\n'
 start_socketd
 testing "tcpd under socketd (ExecStart=tcpd DAEMON): allowed" \
 	"timeout 10 socat -t 5 - TCP4:127.0.0.1:7091 </dev/null" "served through tcpd\n" "" ""
@@ -157,8 +159,15 @@ testing "tcpd under socketd: denied, nothing served" \
 testing "Accept=yes with a real inetd-style server (busybox httpd -i)" \
 	"printf 'GET /index.html HTTP/1.0\\r\\n\\r\\n' | timeout 10 socat -t 5 - TCP4:127.0.0.1:7090 | tail -1" \
 	"served by busybox httpd under socketd\n" "" ""
+if [ -x /lib/systemd/systemd-socket-proxyd ]; then
+	testing "Accept=no with a real LISTEN_FDS daemon from Debian (systemd-socket-proxyd in front of httpd)" \
+		"printf 'GET /index.html HTTP/1.0\\r\\n\\r\\n' | timeout 10 socat -t 5 - TCP4:127.0.0.1:7092 | tail -1" \
+		"served by busybox httpd under socketd\n" "" ""
+else
+	skip "Accept=no with systemd-socket-proxyd" "/lib/systemd/systemd-socket-proxyd missing (package systemd)"
+fi
 stop_socketd
-rm -f "$U/sockets.target.wants/httpd.socket" "$U/sockets.target.wants/tcpd.socket"
+rm -f "$U/sockets.target.wants/httpd.socket" "$U/sockets.target.wants/tcpd.socket" "$U/sockets.target.wants/proxy.socket"
 
 # --- a flood under MaxConnections: all served, nothing leaks
 unit flood.socket '[Socket]\nListenStream=127.0.0.1:7050\nAccept=yes\nMaxConnections=16\nBacklog=4096\nTriggerLimitBurst=0\n' enable
@@ -185,6 +194,18 @@ kill -HUP "$SD_PID"
 wait "$loadpid"
 testing "reload x6 under load: zero refused connections" "cat $T/reload-load" "ok=1500 failed=0\n" "" ""
 check "reload: a unit enabled meanwhile is now listening" bash -c 'timeout 10 socat -t 5 - TCP4:127.0.0.1:7060 </dev/null | grep -qx extra'
+# --- daemon-reexec under load: the listeners never close, the process goes on
+timeout 120 /usr/bin/python3 "$H/load.py" 127.0.0.1 7050 1500 8 > "$T/reexec-load" &
+loadpid=$!
+for _ in 1 2 3; do
+	sleep 0.3
+	"$GATEBOX" svcctl daemon-reexec >>"$T/reexec-out" 2>&1
+done
+wait "$loadpid"
+testing "daemon-reexec x3 under load: zero refused connections" "cat $T/reexec-load" "ok=1500 failed=0\n" "" ""
+check "daemon-reexec: the same socketd process goes on (same pid)" kill -0 "$SD_PID"
+check "daemon-reexec: logged, and the sockets taken over" logged "Reexecuted: "
+check "daemon-reexec: the new process serves the unit enabled before it" bash -c 'timeout 10 socat -t 5 - TCP4:127.0.0.1:7060 </dev/null | grep -qx extra'
 unit extra.socket '[Socket]\nListenStream=127.0.0.1:7061\nAccept=yes\n' enable
 kill -HUP "$SD_PID"
 wait_for 50 bash -c 'timeout 5 socat -t 3 - TCP4:127.0.0.1:7061 </dev/null 2>/dev/null | grep -qx extra'
