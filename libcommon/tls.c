@@ -189,6 +189,14 @@ static bool set_versions_and_suites(struct tls_server *srv, const struct tls_set
 	return true;
 }
 
+/* Signature algorithms, ours and the client's: mbedtls's default list offers RSA-PSS only
+ * with MBEDTLS_X509_RSASSA_PSS_SUPPORT (PSS-signed certificates, which we do not need),
+ * and TLS 1.3 with an RSA key signs with nothing else. */
+static const uint16_t sig_algs[] = {
+	MBEDTLS_TLS1_3_SIG_ECDSA_SECP256R1_SHA256, MBEDTLS_TLS1_3_SIG_RSA_PSS_RSAE_SHA256,
+	MBEDTLS_TLS1_3_SIG_RSA_PSS_RSAE_SHA384,	   MBEDTLS_TLS1_3_SIG_RSA_PKCS1_SHA256,
+	MBEDTLS_TLS1_3_SIG_RSA_PKCS1_SHA384,	   MBEDTLS_TLS1_3_SIG_NONE};
+
 struct tls_server *tls_server_new(const struct tls_settings *ts, char *err, size_t errsize)
 {
 	struct tls_server *srv = calloc(1, sizeof(*srv));
@@ -229,6 +237,7 @@ struct tls_server *tls_server_new(const struct tls_settings *ts, char *err, size
 		srv->groups[n] = groups[n];
 	srv->groups[n] = 0;
 	mbedtls_ssl_conf_groups(&srv->conf, srv->groups);
+	mbedtls_ssl_conf_sig_algs(&srv->conf, sig_algs);
 	mbedtls_ssl_conf_tls13_key_exchange_modes(&srv->conf,
 						  MBEDTLS_SSL_TLS1_3_KEY_EXCHANGE_MODE_EPHEMERAL);
 	if (ts->client_ca) {
