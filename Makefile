@@ -140,6 +140,9 @@ all: $(O)/gatebox $(O)/gatebox.links
 HOT_OBJS := $(O)/libcommon/rules_match.o $(O)/libcommon/rules_table.o $(O)/libcommon/rules_file.o \
             $(O)/libcommon/rules_inet.o $(O)/libcommon/str.o
 $(HOT_OBJS): HOT_CFLAGS := $(if $(filter -Os,$(CFLAGS)),-O2)
+# and so are the ciphers and the field arithmetic of TLS, per record and per handshake
+MBEDTLS_HOT := aes aesni gcm chacha20 poly1305 chachapoly sha256 sha512 bignum_core ecp ecp_curves
+$(patsubst %,$(O)/mbedtls/%.o,$(MBEDTLS_HOT)): HOT_CFLAGS := $(if $(filter -Os,$(CFLAGS)),-O2)
 
 $(O)/%.o: %.c
 	$(say) CC $<
@@ -153,7 +156,7 @@ $(LIBCOMMON): $(LIBCOMMON_OBJS)
 $(O)/mbedtls/%.o: $(MBEDTLS_DIR)/library/%.c configs/mbedtls/gatebox_mbedtls_config.h
 	$(say) CC $<
 	$(Q)mkdir -p $(dir $@)
-	$(Q)$(CC) $(filter-out -Werror -W%,$(ALL_CFLAGS)) $(MBEDTLS_NOUNWIND) -w -I$(MBEDTLS_DIR)/library -c $< -o $@
+	$(Q)$(CC) $(filter-out -Werror -W%,$(ALL_CFLAGS)) $(MBEDTLS_NOUNWIND) $(HOT_CFLAGS) -w -I$(MBEDTLS_DIR)/library -c $< -o $@
 
 $(MBEDTLS_LIB): $(MBEDTLS_OBJS)
 	$(say) AR $@

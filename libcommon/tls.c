@@ -233,7 +233,7 @@ struct tls_server *tls_server_new(const struct tls_settings *ts, char *err, size
 	mbedtls_ssl_conf_rng(&srv->conf, mbedtls_psa_get_random, MBEDTLS_PSA_RANDOM_STATE);
 	if (!set_versions_and_suites(srv, ts, err, errsize))
 		goto fail;
-	for (; groups[n] && n < SUITES_MAX; n++)
+	for (; n < SUITES_MAX && groups[n]; n++)
 		srv->groups[n] = groups[n];
 	srv->groups[n] = 0;
 	mbedtls_ssl_conf_groups(&srv->conf, srv->groups);
@@ -575,7 +575,8 @@ static int plain_to_tls(struct tls_conn *c, struct half *h, int plain, bool *clo
 		} else if (r == MBEDTLS_ERR_SSL_WANT_WRITE) {
 			*nev |= POLLOUT;
 		} else {
-			return 0; /* the client is gone: nothing left to tell it */
+			*closing = false; /* the client is gone: nothing left to tell it */
+			*progress = true;
 		}
 	}
 	return 0;
@@ -583,7 +584,7 @@ static int plain_to_tls(struct tls_conn *c, struct half *h, int plain, bool *clo
 
 int tls_proxy(struct tls_conn *c, int plain, char *err, size_t errsize)
 {
-	struct half *in = calloc(2, sizeof(*in)), *out = in + 1;
+	struct half *in = calloc(2, sizeof(*in)), *out;
 	bool closing = false, plain_gone = false;
 	int fl = fcntl(plain, F_GETFL), rc = 0;
 
@@ -591,6 +592,7 @@ int tls_proxy(struct tls_conn *c, int plain, char *err, size_t errsize)
 		str_printf(err, errsize, "calloc: %s", strerror(errno));
 		return -1;
 	}
+	out = in + 1;
 	if (fl >= 0)
 		fcntl(plain, F_SETFL, fl | O_NONBLOCK);
 	in->open = out->open = true;
@@ -623,6 +625,13 @@ int tls_proxy(struct tls_conn *c, int plain, char *err, size_t errsize)
 			plain_gone = true;
 			in->open = false;
 			in->len = 0;
+		}
+		if ((p[0].revents & POLLHUP) && !(p[0].revents & POLLIN) && !in->open) {
+			/* the client closed both ways: what is left for it has nowhere to go */
+			if (out->len || closing || out->open)
+				str_printf(err, errsize, "the client closed the connection");
+			rc = out->len || closing || out->open ? -1 : 0;
+			break;
 		}
 		if (p[0].revents & (POLLERR | POLLNVAL)) {
 			str_printf(err, errsize, "the client connection failed");

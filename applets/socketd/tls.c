@@ -16,6 +16,8 @@
 
 #include <dirent.h>
 #include <grp.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -354,6 +356,14 @@ static _Noreturn void tls_child(struct sd_state *st, struct sd_socket *s,
 		if (st->socks[i] && st->socks[i] != s && st->socks[i]->tls)
 			tls_server_forget_key(st->socks[i]->tls->srv);
 	peer_text(rq, who, sizeof(who));
+	if (rq->peer->ss_family == AF_INET || rq->peer->ss_family == AF_INET6) {
+		/* a handshake is flights of small records, each its own send(): Nagle would hold
+		 * the second of a flight for the client's delayed ACK (40 ms). After it, every
+		 * write is one whole record, which Nagle cannot coalesce further. */
+		int on = 1;
+
+		setsockopt(rq->conn, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
+	}
 	c = tls_accept(t->srv, rq->conn, t->timeout_ms, &info, err, sizeof(err));
 	if (!c) {
 		log_msg(LOG_WARNING, "%s: TLS handshake with %s failed: %s", s->name, who, err);

@@ -69,6 +69,7 @@ body="hello over $TLS_VERSION"
 printf 'HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\nContent-Length: %s\r\n\r\n%s' "${#body}" "$body"
 EOF
 printf '#!/bin/sh\nexec wc -c\n' > "$H/count.sh"
+printf '#!/bin/sh\nexec yes\n' > "$H/yes.sh"
 chmod 755 "$H"/*.sh
 
 unit() { # unit NAME.socket PORT SERVICE-SCRIPT [MORE SOCKET LINES (printf %b)] [SERVICE LINES]
@@ -87,6 +88,7 @@ unit wrap.socket 7448 tls_env.sh "TCPWrap=tlswrapped\n"
 unit count.socket 7449 count.sh
 unit v13.socket 7450 tls_env.sh "TLSMinVersion=1.3\n"
 unit pick.socket 7451 tls_env.sh "TLSCiphers=TLS_CHACHA20_POLY1305_SHA256:ECDHE-ECDSA-CHACHA20-POLY1305\nTLSGroups=P-256\n"
+unit flood.socket 7453 yes.sh
 # a unit whose key does not match its certificate: it fails, the others run
 unit mismatch.socket 7452 tls_env.sh "TLSKey=$P/srv-rsa.key\n"
 
@@ -126,7 +128,7 @@ track_pid $SD_PID
 timeout 20 head -n 1 "$T/ready" >/dev/null
 logged() { wait_for 50 grep -qF -- "$1" "$T/log"; }
 check "the unit with a mismatched key fails with file:line, the others listen" \
-	sh -c "grep -F 'mismatch.socket:6: TLSKey= $P/srv-rsa.key does not match' '$T/log' && grep -F 'listening: 9 socket units' '$T/log'"
+	sh -c "grep -F 'mismatch.socket:6: TLSKey= $P/srv-rsa.key does not match' '$T/log' && grep -F 'listening: 10 socket units' '$T/log'"
 check "a certificate that expires within 30 days is warned about at load" \
 	grep -E "rsa.socket: TLS certificate $P/srv-rsa.crt \(CN=rsa.localhost\) expires on .* in (19|20) days" "$T/log"
 
@@ -210,6 +212,9 @@ testing "half-close: client close_notify -> service EOF -> answer -> close_notif
 testing "a 1 MiB upload and its count" \
 	"head -c 1048576 /dev/zero | timeout 30 socat -t 10 - OPENSSL:127.0.0.1:7449,cafile=$P/ca.crt,commonname=localhost" \
 	"1048576\n" "" ""
+
+testing "a client that leaves in the middle of an endless download: the relay ends" \
+	"timeout 20 socat -u OPENSSL:127.0.0.1:7453,verify=0 - 2>/dev/null | head -c 100000 | wc -c" "100000\n" "" ""
 
 # --- a stalled handshake is cut at TLSHandshakeTimeoutSec=2 while others are served
 start=$(date +%s%N)
