@@ -48,7 +48,8 @@ if [ -z "${_GB_BENCH_INNER:-}" ]; then
 				def=$TOP/configs/defconfig
 				[ $v = notls ] && def=$B/notls_defconfig
 				make -s -C "$TOP" NO_DEPS=1 O="$B/$arch-$v" CROSS_COMPILE=$cross defconfig DEFCONFIG="$def" >/dev/null 2>&1
-				make -s -C "$TOP" NO_DEPS=1 O="$B/$arch-$v" CROSS_COMPILE=$cross -j2 all >/dev/null 2>&1 || say "$arch $v build failed"
+				# -Wno-error: a warning elsewhere in the tree (armhf: memtrim.c) must not hide the sizes
+				make -s -C "$TOP" NO_DEPS=1 O="$B/$arch-$v" CROSS_COMPILE=$cross EXTRA_CFLAGS=-Wno-error -j2 all >/dev/null 2>&1 || say "$arch $v build failed"
 			done
 			a=$(stat -c %s "$B/$arch-notls/gatebox" 2>/dev/null || echo 0)
 			b=$(stat -c %s "$B/$arch-tls/gatebox" 2>/dev/null || echo 0)
