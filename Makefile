@@ -116,9 +116,13 @@ ifeq ($(CONFIG_TLS),y)
     MBEDTLS_DIR := $(shell scripts/fetch-mbedtls)
   endif
   MBEDTLS_CFG := '-DMBEDTLS_CONFIG_FILE="gatebox_mbedtls_config.h"'
-  GB_CFLAGS += -Iconfigs/mbedtls -I$(MBEDTLS_DIR)/include $(MBEDTLS_CFG)
+  # -isystem: the library's headers are not held to our warnings (-Wundef, ...)
+  GB_CFLAGS += -Iconfigs/mbedtls -isystem $(MBEDTLS_DIR)/include $(MBEDTLS_CFG)
   MBEDTLS_OBJS := $(patsubst $(MBEDTLS_DIR)/library/%.c,$(O)/mbedtls/%.o,$(wildcard $(MBEDTLS_DIR)/library/*.c))
   MBEDTLS_LIB := $(O)/libmbedtls_gatebox.a
+  # C that never unwinds: its .eh_frame tables were 25 kB of the TLS cost (sanitizer builds
+  # keep them for their stack traces)
+  MBEDTLS_NOUNWIND := $(if $(filter 1,$(SANITIZE)),,-fno-asynchronous-unwind-tables -fno-unwind-tables)
 endif
 
 # --- sources: libcommon always (the link keeps what is referenced), applets by config
@@ -136,6 +140,9 @@ all: $(O)/gatebox $(O)/gatebox.links
 HOT_OBJS := $(O)/libcommon/rules_match.o $(O)/libcommon/rules_table.o $(O)/libcommon/rules_file.o \
             $(O)/libcommon/rules_inet.o $(O)/libcommon/str.o
 $(HOT_OBJS): HOT_CFLAGS := $(if $(filter -Os,$(CFLAGS)),-O2)
+# and so are the ciphers and the field arithmetic of TLS, per record and per handshake
+MBEDTLS_HOT := aes aesni gcm chacha20 poly1305 chachapoly sha256 sha512 bignum_core ecp ecp_curves
+$(patsubst %,$(O)/mbedtls/%.o,$(MBEDTLS_HOT)): HOT_CFLAGS := $(if $(filter -Os,$(CFLAGS)),-O2)
 
 $(O)/%.o: %.c
 	$(say) CC $<
@@ -149,7 +156,7 @@ $(LIBCOMMON): $(LIBCOMMON_OBJS)
 $(O)/mbedtls/%.o: $(MBEDTLS_DIR)/library/%.c configs/mbedtls/gatebox_mbedtls_config.h
 	$(say) CC $<
 	$(Q)mkdir -p $(dir $@)
-	$(Q)$(CC) $(filter-out -Werror -W%,$(ALL_CFLAGS)) -w -I$(MBEDTLS_DIR)/library -c $< -o $@
+	$(Q)$(CC) $(filter-out -Werror -W%,$(ALL_CFLAGS)) $(MBEDTLS_NOUNWIND) $(HOT_CFLAGS) -w -I$(MBEDTLS_DIR)/library -c $< -o $@
 
 $(MBEDTLS_LIB): $(MBEDTLS_OBJS)
 	$(say) AR $@

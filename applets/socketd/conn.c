@@ -81,7 +81,7 @@ static bool tcpwrap_allows(struct sd_state *st, struct sd_socket *s, int fd,
 {
 	struct rules_request rq;
 	struct rules_result res;
-	int fdv = fd;
+	int fdv = s->tls ? -1 : fd; /* a TLS client gets no plaintext banner, only the close */
 
 	rules_request_init(&rq, s->wrap_name, &wrap_hooks, &fdv);
 	/* options that would run commands or change identity belong to tcpd, not to the
@@ -226,7 +226,8 @@ static bool accept_one(struct sd_state *st, struct sd_socket *s, struct sd_liste
 					  .out_fd = -1,
 					  .notify_fd = -1};
 
-		pid = sd_spawn(st, &rq);
+		/* TLS: the handshake runs in the connection's own process, never here */
+		pid = s->tls ? sd_tls_spawn(st, s, &rq) : sd_spawn(st, &rq);
 	}
 	close(fd);
 	if (pid > 0) {

@@ -197,6 +197,7 @@ static int status_socket(struct sd_state *st, struct ctl_reply *r, const char *n
 	if (s->tcpwrap)
 		ctl_reply_printf(r, 1, "    TCPWrap: %s (%s, %s)", s->wrap_name,
 				 paths_get(PATHS_HOSTS_ALLOW), paths_get(PATHS_HOSTS_DENY));
+	sd_tls_status(s, r);
 	return 0;
 }
 

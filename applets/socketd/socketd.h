@@ -105,6 +105,7 @@ struct sd_socket {
 	struct sd_service svc;
 	bool tcpwrap;
 	char wrap_name[128];
+	struct sd_tls *tls; /* the TLS*= keys and loaded credentials (tls.c), NULL: plain */
 	unsigned max_conn, max_per_source;
 	long long trigger_interval_us;
 	unsigned trigger_burst;
@@ -333,6 +334,17 @@ bool sd_restore(struct sd_state *st);
 /* conn.c: remember an Accept=yes instance (peer may be NULL) */
 void sd_add_child(struct sd_state *st, pid_t pid, struct sd_socket *s,
 		  const struct sockaddr_storage *peer, socklen_t plen);
+/* tls.c: TLS termination (gatebox's TLS*= keys of [Socket]): load them with the unit
+ * (errors logged with file:line and counted), free them, start one connection's TLS
+ * process (handshake, then the service on a plaintext socketpair), status and -v lines.
+ * With CONFIG_TLS=n a unit with TLS keys fails to load; nothing else is left. */
+struct sd_tls;
+int sd_tls_load(const struct unit_file *u, struct sd_socket *s);
+void sd_tls_free(struct sd_tls *t);
+pid_t sd_tls_spawn(struct sd_state *st, struct sd_socket *s, const struct sd_spawn_req *rq);
+void sd_tls_status(const struct sd_socket *s, struct ctl_reply *r);
+void sd_tls_print(const struct sd_socket *s);
+
 /* conn.c: handle readiness of listener i of s. */
 void sd_activate(struct sd_state *st, struct sd_socket *s, size_t i);
 long long sd_now_us(void);

@@ -71,6 +71,14 @@ static const char *const known_socket[] = {"ListenStream",
 					   "TriggerLimitBurst",
 					   "TCPWrap",
 					   "Transparent",
+					   /* gatebox extensions: TLS termination (tls.c) */
+					   "TLSCertificate",
+					   "TLSKey",
+					   "TLSClientCA",
+					   "TLSMinVersion",
+					   "TLSCiphers",
+					   "TLSGroups",
+					   "TLSHandshakeTimeoutSec",
 					   NULL};
 static const char *const known_service[] = {"ExecStart",
 					    "User",
@@ -801,6 +809,7 @@ static struct sd_socket *load_socket(const char *dir, const char *name, struct l
 				str_copy(s->wrap_name, sizeof(s->wrap_name), e->value);
 		}
 	}
+	ld->errors += sd_tls_load(&u, s);
 	unit_free(&u);
 	load_service(ld, dir, s->svc.name, &s->svc);
 	if (s->tcpwrap && !s->wrap_name[0] && s->svc.exec) {
@@ -854,6 +863,7 @@ void sd_free_socket(struct sd_socket *s)
 	if (!s)
 		return;
 	sd_free_service(&s->svc);
+	sd_tls_free(s->tls);
 	free(s->path);
 	free(s->fdname);
 	free(s->l);
@@ -995,6 +1005,7 @@ void sd_print_socket(const struct sd_socket *s)
 	       s->trigger_interval_us / 1000, s->trigger_burst);
 	if (s->tcpwrap)
 		printf("  TCPWrap=%s\n", s->wrap_name);
+	sd_tls_print(s);
 	printf("  Service=%s (%s)\n    ExecStart=%s%s\n", s->svc.name, s->svc.path,
 	       s->svc.ignore_failure ? "-" : "", s->svc.exec ? s->svc.exec : "");
 	if (s->svc.uid >= 0 || s->svc.gid >= 0)

@@ -1,9 +1,92 @@
 /* gatebox's trimmed mbedtls 3.6 configuration (replaces mbedtls_config.h; build_info.h runs
- * check_config.h on it). The TLS issue grows this to what socketd's TLS termination needs;
- * until then only the version module is referenced and --gc-sections drops the rest. */
+ * check_config.h on it): exactly what socketd's TLS termination needs, a TLS 1.2 and 1.3
+ * server with
+ *   key exchange  ECDHE over P-256 or X25519 (no RSA key transport: no forward secrecy)
+ *   ciphers       AES-128/256-GCM and ChaCha20-Poly1305 (AEAD only: no CBC, no MAC-then-encrypt)
+ *   certificates  RSA (PKCS#1 v1.5 for 1.2, PSS for 1.3) and ECDSA P-256, client ones verified
+ * and nothing else (no session cache or tickets: each connection is its own process; no
+ * renegotiation, no DTLS, no PSK). Every random byte comes from getrandom(2) through PSA's
+ * external RNG hook (tls.c): no DRBG state exists, so nothing random is shared by a fork. */
 #ifndef GATEBOX_MBEDTLS_CONFIG_H
 #define GATEBOX_MBEDTLS_CONFIG_H
 
 #define MBEDTLS_VERSION_C
+
+/* platform */
+#define MBEDTLS_HAVE_ASM
+#define MBEDTLS_HAVE_TIME
+#define MBEDTLS_HAVE_TIME_DATE /* certificate validity */
+#define MBEDTLS_PSA_CRYPTO_EXTERNAL_RNG /* mbedtls_psa_external_get_random() in tls.c */
+
+/* symmetric */
+#define MBEDTLS_AES_C
+#define MBEDTLS_BLOCK_CIPHER_NO_DECRYPT /* GCM only ever encrypts with AES: no decryption tables */
+#define MBEDTLS_AESNI_C /* x86_64 only (AES-NI and PCLMULQDQ, checked at run time) */
+#define MBEDTLS_GCM_C
+#define MBEDTLS_CHACHA20_C
+#define MBEDTLS_POLY1305_C
+#define MBEDTLS_CHACHAPOLY_C
+#define MBEDTLS_CIPHER_C
+#define MBEDTLS_MD_C
+#define MBEDTLS_SHA256_C
+#define MBEDTLS_SHA384_C /* the *-SHA384 suites, and certificates signed with SHA-384 */
+#define MBEDTLS_SHA512_C
+#define MBEDTLS_HKDF_C /* TLS 1.3 key schedule (PSA) */
+
+/* public key */
+#define MBEDTLS_BIGNUM_C
+#define MBEDTLS_MPI_WINDOW_SIZE 6 /* RSA private operations: faster for a few hundred bytes */
+#define MBEDTLS_ECP_C
+#define MBEDTLS_ECP_DP_SECP256R1_ENABLED
+#define MBEDTLS_ECP_DP_CURVE25519_ENABLED
+#define MBEDTLS_ECP_NIST_OPTIM
+#define MBEDTLS_ECP_WINDOW_SIZE 4
+#define MBEDTLS_ECP_FIXED_POINT_OPTIM 1 /* precomputed tables: keygen and signing 3-4x faster */
+#define MBEDTLS_ECDH_C
+#define MBEDTLS_ECDSA_C
+#define MBEDTLS_RSA_C
+#define MBEDTLS_PKCS1_V15
+#define MBEDTLS_PKCS1_V21
+#define MBEDTLS_ASN1_PARSE_C
+#define MBEDTLS_ASN1_WRITE_C
+#define MBEDTLS_OID_C
+#define MBEDTLS_PK_C
+#define MBEDTLS_PK_PARSE_C
+#define MBEDTLS_PEM_PARSE_C
+#define MBEDTLS_BASE64_C
+#define MBEDTLS_X509_USE_C
+#define MBEDTLS_X509_CRT_PARSE_C
+#define MBEDTLS_X509_REMOVE_INFO /* no text dumps of certificates; tls.c words the errors */
+
+/* PSA: TLS 1.3 does its key schedule, key exchange and record protection through it, and
+ * it is the RNG of everything else (mbedtls_psa_get_random) */
+#define MBEDTLS_PSA_CRYPTO_C
+#define MBEDTLS_PSA_ASSUME_EXCLUSIVE_BUFFERS /* no buffer is shared with another process */
+
+/* TLS */
+#define MBEDTLS_SSL_TLS_C
+#define MBEDTLS_SSL_SRV_C
+#define MBEDTLS_SSL_PROTO_TLS1_2
+#define MBEDTLS_SSL_PROTO_TLS1_3
+#define MBEDTLS_SSL_TLS1_3_KEY_EXCHANGE_MODE_EPHEMERAL_ENABLED
+#define MBEDTLS_SSL_TLS1_3_COMPATIBILITY_MODE /* OpenSSL and browsers send the dummy CCS */
+#define MBEDTLS_SSL_KEEP_PEER_CERTIFICATE /* TLS 1.3 needs it; TLS_PEER_* come from it */
+#define MBEDTLS_SSL_EXTENDED_MASTER_SECRET
+#define MBEDTLS_SSL_ALL_ALERT_MESSAGES /* clients say why they were refused */
+#define MBEDTLS_KEY_EXCHANGE_ECDHE_ECDSA_ENABLED
+#define MBEDTLS_KEY_EXCHANGE_ECDHE_RSA_ENABLED
+#define MBEDTLS_SSL_IN_CONTENT_LEN 16384 /* a full record from any client */
+#define MBEDTLS_SSL_OUT_CONTENT_LEN 16384
+
+/* only these suites are compiled in (the TLS 1.3 ones first, then 1.2 by strength) */
+#define MBEDTLS_SSL_CIPHERSUITES                                                 \
+	MBEDTLS_TLS1_3_AES_256_GCM_SHA384, MBEDTLS_TLS1_3_CHACHA20_POLY1305_SHA256, \
+		MBEDTLS_TLS1_3_AES_128_GCM_SHA256,                                  \
+		MBEDTLS_TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,                    \
+		MBEDTLS_TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,                      \
+		MBEDTLS_TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,              \
+		MBEDTLS_TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,                \
+		MBEDTLS_TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,                    \
+		MBEDTLS_TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256
 
 #endif
