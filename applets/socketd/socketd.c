@@ -23,6 +23,7 @@
 #include "applet.h"
 #include "memtrim.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <grp.h>
 #include <poll.h>
@@ -308,10 +309,12 @@ static int run(struct sd_state *st, int ready_fd)
 			"PR_SET_CHILD_SUBREAPER (Type=forking without PIDFile= cannot find its daemon)");
 	if (!st->restored)
 		sd_units_start_enabled(st);
+	/* after daemon-reexec the -r number means nothing: the first process told (or not)
+	 * and closed it, and the number may be one of this process's own fds by now */
 	if (!st->restored && !unbound)
 		notify_ready(ready_fd);
-	else if (ready_fd >= 0)
-		close(ready_fd); /* told once by the first process, or never: EOF without a newline */
+	else if (!st->restored && ready_fd >= 0)
+		close(ready_fd); /* never ready: EOF without a newline */
 	log_msg(LOG_INFO, "listening: %zu socket unit%s", st->nsocks, st->nsocks == 1 ? "" : "s");
 	for (;;) {
 		size_t n = 1, total = 0, first_listener, nctl, nunit;
@@ -437,6 +440,27 @@ static int run(struct sd_state *st, int ready_fd)
 	}
 }
 
+/* fds socketd inherited (from an init script, a shell, a test harness) must not reach the
+ * services, which get exactly their stdio and LISTEN_FDS, as systemd's: close-on-exec for
+ * all but keep (the -r fd) and the daemon-reexec state */
+static void cloexec_inherited(int keep)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *de;
+	int self = d ? dirfd(d) : -1;
+	const char *state = getenv("GATEBOX_SOCKETD_STATE");
+	int state_fd = state ? atoi(state) : -1;
+
+	while (d && (de = readdir(d)) != NULL) {
+		int fd = atoi(de->d_name);
+
+		if (fd > 2 && fd != keep && fd != self && fd != state_fd)
+			fcntl(fd, F_SETFD, FD_CLOEXEC);
+	}
+	if (d)
+		closedir(d);
+}
+
 /* this binary's path (its own frame: the buffer must not stay on the daemon's stack) */
 static __attribute__((noinline)) char *self_exe(void)
 {
@@ -505,6 +529,8 @@ int socketd_main(int argc, char **argv)
 	if (!st.foreground && !st.check_only)
 		log_open("socketd", true, LOG_DAEMON);
 	st.log_fd = st.foreground || st.check_only ? 2 : open("/dev/null", O_WRONLY | O_CLOEXEC);
+	if (!st.check_only)
+		cloexec_inherited(ready_fd);
 	errors = sd_load_units(st.unit_dir, st.check_only, &st.socks, &st.nsocks);
 	if (!st.check_only)
 		st.restored = sd_restore(&st);

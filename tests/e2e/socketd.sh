@@ -161,7 +161,7 @@ testing "Accept=yes with a real inetd-style server (busybox httpd -i)" \
 	"served by busybox httpd under socketd\n" "" ""
 if [ -x /lib/systemd/systemd-socket-proxyd ]; then
 	testing "Accept=no with a real LISTEN_FDS daemon from Debian (systemd-socket-proxyd in front of httpd)" \
-		"printf 'GET /index.html HTTP/1.0\\r\\n\\r\\n' | timeout 10 socat -t 5 - TCP4:127.0.0.1:7092 | tail -1" \
+		"(printf 'GET /index.html HTTP/1.0\\r\\n\\r\\n'; sleep 1) | timeout 10 socat -t 5 - TCP4:127.0.0.1:7092 | tail -1" \
 		"served by busybox httpd under socketd\n" "" ""
 else
 	skip "Accept=no with systemd-socket-proxyd" "/lib/systemd/systemd-socket-proxyd missing (package systemd)"
