@@ -36,6 +36,9 @@ if [ -z "${GB_IN_NS:-}" ]; then
 		'mount --make-rprivate / && ip link set lo up && exec bash "$0"' "$0"
 	exit $?
 fi
+# the namespace's init ignores signals it has no handler for: SIGTERM (tests/run's timeout)
+# ends it, and with it every process of the namespace
+trap 'exit 143' TERM INT
 started=$(date +%s)
 
 # bounds (never expected durations): qemu-user runs the gatebox side slower
