@@ -48,6 +48,8 @@ void applet_usage_exit(int code)
 	exit(code);
 }
 
+static void print_version(void);
+
 static int run(const struct applet *a, int argc, char **argv)
 {
 	current = a;
@@ -55,6 +57,10 @@ static int run(const struct applet *a, int argc, char **argv)
 	log_open(a->name, false, LOG_DAEMON);
 	if (argc > 1 && strcmp(argv[1], "--help") == 0) {
 		applet_usage(stdout);
+		return 0;
+	}
+	if (argc == 2 && strcmp(argv[1], "--version") == 0) {
+		print_version(); /* what an admin checks instead of `ldd sshd | grep libwrap` */
 		return 0;
 	}
 	return a->main(argc, argv);
@@ -88,8 +94,9 @@ static void print_version(void)
 	printf("gatebox %s\n", GATEBOX_VERSION);
 	printf("applets: ");
 	print_list(stdout, " ");
-	printf("\nfeatures:%s%s%s\n", ENABLE_IPV6 ? " ipv6" : "", tls ? " tls=" : "",
-	       tls ? tls : "");
+	/* TCP wrappers are always in: tcpd, tcpdmatch and socketd's TCPWrap= share them */
+	printf("\nfeatures: tcp-wrappers%s%s%s%s\n", ENABLE_RULES_OPTIONS ? " hosts-options" : "",
+	       ENABLE_IPV6 ? " ipv6" : "", tls ? " tls=" : "", tls ? tls : "");
 	printf("paths: units=%s run=%s hosts.allow=%s hosts.deny=%s spool=%s\n",
 	       paths_default(PATHS_UNIT_DIR), paths_default(PATHS_RUN_DIR),
 	       paths_default(PATHS_HOSTS_ALLOW), paths_default(PATHS_HOSTS_DENY),

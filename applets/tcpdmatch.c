@@ -140,8 +140,9 @@ int tcpdmatch_main(int argc, char **argv)
 	inetcf_set(&cf, "rpcbind", INETCF_NOT);
 	switch (inetcf_get(&cf, daemon)) {
 	case INETCF_UNKNOWN:
-		rules_warn(&rq, "%s: no such process name in %s", daemon,
-			   cf.path ? cf.path : "(null)");
+		/* as Debian's: no inetd.conf found, nothing to say about the name */
+		if (cf.path)
+			rules_warn(&rq, "%s: no such process name in %s", daemon, cf.path);
 		break;
 	case INETCF_NOT:
 		rules_warn(&rq, "%s: service possibly not wrapped", daemon);

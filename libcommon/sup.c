@@ -9,6 +9,7 @@
 #include <signal.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -58,9 +59,25 @@ static void child(struct sup_spawn *s)
 	sigset_t none;
 
 	/* signals: the defaults, nothing blocked (socketd blocks what its signalfd reads) */
-	for (int sig = 1; sig < 64 && sig < _NSIG; sig++)
-		if ((s->reset_signals >> sig) & 1 && sig != SIGKILL && sig != SIGSTOP)
-			signal(sig, SIG_DFL); /* libc's own real-time signals refuse: harmless */
+	for (int sig = 1; sig < 64 && sig < _NSIG; sig++) {
+		if (!((s->reset_signals >> sig) & 1) || sig == SIGKILL || sig == SIGSTOP)
+			continue;
+		if (sig < 32) {
+			signal(sig, SIG_DFL);
+		} else {
+			/* the real-time signals libc keeps for itself (glibc's make leaves 32 and
+			 * 33 ignored; musl's signal() refuses them): the kernel call, all zero is
+			 * SIG_DFL (handler, flags, restorer, mask on x86_64, arm and arm64) */
+			static const struct {
+				void *handler;
+				unsigned long flags;
+				void *restorer;
+				unsigned mask[2];
+			} dfl;
+
+			syscall(SYS_rt_sigaction, sig, &dfl, NULL, sizeof(dfl.mask));
+		}
+	}
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	if (s->setsid && setsid() < 0)

@@ -4,6 +4,7 @@
  * contents. Who asks is SO_PEERCRED's answer, never the request's. Every client is
  * non-blocking, bounded (CONFIG_AT_MAX_JOB) and has a deadline, so none can stall atd. */
 #include "atq-lite.h"
+#include "ctl.h"
 #include "fdio.h"
 
 #include <poll.h>
@@ -220,11 +221,10 @@ static void accept_one(struct atd_ctl *c)
 	k->fd = fd;
 	k->who.uid = cr.uid;
 	k->who.gid = cr.gid;
-	len = sizeof(k->who.groups);
 	/* the groups the submitter has now, as root's own submission keeps its getgroups() */
-	if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, k->who.groups, &len) == 0)
-		k->who.ngroups = (int)(len / sizeof(gid_t));
-	else
+	k->who.ngroups = ctl_peer_groups(fd, cr.pid, k->who.groups,
+					 (int)(sizeof(k->who.groups) / sizeof(gid_t)));
+	if (k->who.ngroups < 0)
 		k->who.ngroups = 0;
 	k->deadline_ms = now_ms() + CLIENT_DEADLINE_MS;
 }

@@ -217,6 +217,7 @@ static bool accept_one(struct sd_state *st, struct sd_socket *s, struct sd_liste
 	{
 		struct sd_spawn_req rq = {.svc = &s->svc,
 					  .line = s->svc.exec,
+					  .argv0 = s->svc.exec_argv0,
 					  .unit_name = unit_name,
 					  .conn = fd,
 					  .peer = &peer,

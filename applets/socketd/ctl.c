@@ -1138,18 +1138,17 @@ long long sd_ctl_next_deadline(const struct sd_state *st)
 }
 
 /* is the peer a member of the control group (its primary group, or a supplementary one)? */
-static bool in_ctl_group(const struct sd_state *st, int fd, gid_t primary)
+static bool in_ctl_group(const struct sd_state *st, int fd, pid_t pid, gid_t primary)
 {
 	gid_t groups[64];
-	socklen_t len = sizeof(groups);
+	int n;
 
 	if (st->ctl_gid < 0)
 		return false;
 	if (primary == (gid_t)st->ctl_gid)
 		return true;
-	if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups, &len) < 0)
-		return false; /* more than 64 groups, or an old kernel: not a member for socketd */
-	for (size_t i = 0; i < len / sizeof(gid_t); i++)
+	n = ctl_peer_groups(fd, pid, groups, 64);
+	for (int i = 0; i < n; i++)
 		if (groups[i] == (gid_t)st->ctl_gid)
 			return true;
 	return false;
@@ -1175,7 +1174,7 @@ static void accept_clients(struct sd_state *st)
 		st->clients[slot].in = xmalloc(CTL_REQUEST_MAX);
 		st->clients[slot].fd = fd;
 		st->clients[slot].uid = cr.uid;
-		st->clients[slot].privileged = cr.uid == 0 || in_ctl_group(st, fd, cr.gid);
+		st->clients[slot].privileged = cr.uid == 0 || in_ctl_group(st, fd, cr.pid, cr.gid);
 		st->clients[slot].deadline_us = sd_now_us() + CLIENT_DEADLINE_US;
 	}
 }

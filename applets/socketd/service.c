@@ -228,9 +228,39 @@ static void fail_with(struct sd_unit *u, enum sup_result r)
 		u->result = r;
 }
 
+/* rm -r without following links: the files of a runtime directory, then it */
+static void remove_tree(const char *path)
+{
+	DIR *d = opendir(path);
+	struct dirent *de;
+
+	while (d && (de = readdir(d)) != NULL) {
+		char sub[600];
+		struct stat sb;
+
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		str_printf(sub, sizeof(sub), "%s/%s", path, de->d_name);
+		if (lstat(sub, &sb) == 0 && S_ISDIR(sb.st_mode))
+			remove_tree(sub);
+		else
+			unlink(sub);
+	}
+	if (d)
+		closedir(d);
+	rmdir(path);
+}
+
 static void enter_dead(struct sd_state *st, struct sd_unit *u)
 {
 	close_channels(u);
+	if (u->svc.runtime_dir) {
+		/* RuntimeDirectory= goes with the run (what a daemon left in it too) */
+		char path[300];
+
+		str_printf(path, sizeof(path), "/run/%s", u->svc.runtime_dir);
+		remove_tree(path);
+	}
 	u->deadline_us = u->watchdog_us = 0;
 	u->main_pgid = u->control_pgid = 0;
 	listeners_nonblocking(st, u);
@@ -318,6 +348,7 @@ static pid_t spawn_cmd(struct sd_state *st, struct sd_unit *u, const struct sd_c
 	bool main = c->phase == SD_PH_START;
 	struct sd_spawn_req rq = {.svc = &u->svc,
 				  .line = c->line,
+				  .argv0 = c->argv0,
 				  .unit_name = u->svc.name,
 				  .conn = -1,
 				  .pass_listeners = main,
@@ -625,6 +656,27 @@ static void begin_start(struct sd_state *st, struct sd_unit *u)
 			enter_dead(st, u);
 			return;
 		}
+	}
+	for (size_t i = 0; i < u->svc.nconditions; i++) {
+		const char *c = u->svc.conditions[i];
+		bool neg = c[0] == '!', exists = access(c + neg, F_OK) == 0;
+
+		if (exists == neg) {
+			/* as systemd: skipped, not failed; the start job succeeds */
+			sd_unit_log(u, 0,
+				    "%s was skipped because of an unmet condition check "
+				    "(ConditionPathExists=%s).",
+				    u->svc.description[0] ? u->svc.description : u->svc.name, c);
+			u->result = SUP_SUCCESS;
+			set_state(u, SD_INACTIVE, SD_SUB_DEAD);
+			return;
+		}
+	}
+	if (sd_runtime_dir(&u->svc) < 0) {
+		u->result = SUP_RESOURCES;
+		u->stop_requested = true;
+		enter_dead(st, u);
+		return;
 	}
 	u->result = SUP_SUCCESS;
 	u->ready = false;

@@ -35,6 +35,7 @@ enum sd_phase {
 struct sd_cmd {
 	char *line; /* without its prefixes, specifiers unexpanded */
 	bool ignore; /* the '-' prefix: a failure does not count */
+	bool argv0; /* the '@' prefix: the second word is argv[0] */
 	enum sd_phase phase;
 };
 
@@ -53,7 +54,12 @@ struct sd_service {
 	char *path;
 	char *exec; /* ExecStart= without its prefixes, specifiers unexpanded */
 	bool ignore_failure; /* the '-' prefix */
+	bool exec_argv0; /* the '@' prefix */
 	char description[128];
+	char *runtime_dir; /* RuntimeDirectory=: /run/NAME, made at start, removed when dead */
+	int runtime_mode;
+	char **conditions; /* ConditionPathExists= ("!" negates) */
+	size_t nconditions;
 	char **argv_cached; /* ExecStart= split once, when nothing in it varies (one block) */
 	int argc_cached;
 	/* the lifecycle of a long-running (or oneshot) service */
@@ -312,6 +318,7 @@ void sd_free_service(struct sd_service *svc);
 struct sd_spawn_req {
 	struct sd_service *svc; /* not const: it keeps a split ExecStart= */
 	const char *line; /* the command (ExecStart= or another Exec*=) */
+	bool argv0; /* the '@' prefix: the second word is argv[0] */
 	const char *unit_name;
 	int conn; /* Accept=yes: the connection, else -1 */
 	const struct sockaddr_storage *peer, *local;
@@ -325,6 +332,8 @@ struct sd_spawn_req {
 	int *failed_step; /* and its SUP_EXIT_ step */
 };
 pid_t sd_spawn(struct sd_state *st, const struct sd_spawn_req *rq);
+/* RuntimeDirectory=: /run/NAME made (mode, owner): 0, or -1 (logged) */
+int sd_runtime_dir(const struct sd_service *svc);
 
 /* reexec.c: daemon-reexec (returns only when the exec failed), and the new process taking
  * the state over (false: not started by a reexec) */

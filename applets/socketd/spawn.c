@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <netinet/in.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static char default_path[] = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
@@ -74,6 +75,35 @@ static int build_argv(const struct sd_service *svc, char *const *extra, const ch
 	return (int)argc;
 }
 
+int sd_runtime_dir(const struct sd_service *svc)
+{
+	char path[300];
+
+	if (!svc->runtime_dir)
+		return 0;
+	str_printf(path, sizeof(path), "/run/%s", svc->runtime_dir);
+	if (mkdir(path, (mode_t)svc->runtime_mode) < 0 && errno != EEXIST) {
+		log_errno(LOG_ERR, "%s: RuntimeDirectory= %s", svc->name, path);
+		return -1;
+	}
+	chmod(path, (mode_t)svc->runtime_mode);
+	if (svc->uid >= 0 && chown(path, (uid_t)svc->uid, (gid_t)svc->gid) < 0) {
+		log_errno(LOG_ERR, "%s: RuntimeDirectory= %s", svc->name, path);
+		return -1;
+	}
+	return 0;
+}
+
+static int first_listener(struct sd_state *st, const char *unit_name)
+{
+	for (size_t k = 0; k < st->nsocks; k++)
+		if (!st->socks[k]->accept && strcmp(st->socks[k]->svc.name, unit_name) == 0)
+			for (size_t i = 0; i < st->socks[k]->nl; i++)
+				if (st->socks[k]->l[i].fd >= 0)
+					return st->socks[k]->l[i].fd;
+	return -1;
+}
+
 static void fill_stdio(struct sd_state *st, const struct sd_spawn_req *rq, struct sup_spawn *sp)
 {
 	const struct sd_service *svc = rq->svc;
@@ -82,11 +112,15 @@ static void fill_stdio(struct sd_state *st, const struct sd_spawn_req *rq, struc
 
 	if (in == SD_IO_DEFAULT)
 		in = rq->conn >= 0 ? SD_IO_SOCKET : SD_IO_NULL;
-	if (out == SD_IO_DEFAULT)
-		out = rq->conn >= 0 ? SD_IO_INHERIT : SD_IO_JOURNAL;
+	if (out == SD_IO_DEFAULT) /* systemd: inherit when stdin is the socket */
+		out = rq->conn >= 0 || in == SD_IO_SOCKET ? SD_IO_INHERIT : SD_IO_JOURNAL;
 	if (err == SD_IO_DEFAULT)
 		err = rq->conn >= 0 ? SD_IO_JOURNAL : SD_IO_INHERIT;
-	sp->stdio[0] = in == SD_IO_SOCKET ? rq->conn : -1;
+	/* StandardInput=socket without a connection (Accept=no): the listening socket, as
+	 * systemd gives it to an inetd "wait" daemon */
+	sp->stdio[0] = in != SD_IO_SOCKET ? -1
+		: rq->conn >= 0		  ? rq->conn
+					  : first_listener(st, svc->name);
 	sp->stdio[1] = out == SD_IO_SOCKET ? rq->conn
 		: out == SD_IO_INHERIT	   ? sp->stdio[0]
 		: out == SD_IO_JOURNAL	   ? journal
@@ -229,7 +263,7 @@ pid_t sd_spawn(struct sd_state *st, const struct sd_spawn_req *rq)
 	}
 	envp[ne] = NULL;
 	sp.path = argv[0];
-	sp.argv = argv;
+	sp.argv = rq->argv0 && argv[1] ? argv + 1 : argv; /* '@': the second word is argv[0] */
 	sp.envp = envp;
 	sp.uid = svc->uid;
 	sp.gid = svc->gid;

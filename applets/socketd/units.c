@@ -47,39 +47,15 @@ static const char *const known_unit[] = {"Description",
 					 "StartLimitBurst",
 					 NULL};
 static const char *const known_install[] = {"WantedBy", "RequiredBy", "Alias", "Also", NULL};
-static const char *const known_socket[] = {"ListenStream",
-					   "ListenDatagram",
-					   "ListenSequentialPacket",
-					   "Accept",
-					   "Service",
-					   "BindIPv6Only",
-					   "Backlog",
-					   "ReusePort",
-					   "FreeBind",
-					   "BindToDevice",
-					   "KeepAlive",
-					   "NoDelay",
-					   "SocketMode",
-					   "SocketUser",
-					   "SocketGroup",
-					   "DirectoryMode",
-					   "RemoveOnStop",
-					   "FileDescriptorName",
-					   "MaxConnections",
-					   "MaxConnectionsPerSource",
-					   "TriggerLimitIntervalSec",
-					   "TriggerLimitBurst",
-					   "TCPWrap",
-					   "Transparent",
-					   /* gatebox extensions: TLS termination (tls.c) */
-					   "TLSCertificate",
-					   "TLSKey",
-					   "TLSClientCA",
-					   "TLSMinVersion",
-					   "TLSCiphers",
-					   "TLSGroups",
-					   "TLSHandshakeTimeoutSec",
-					   NULL};
+static const char *const known_socket[] = {
+	"ListenStream", "ListenDatagram", "ListenSequentialPacket", "Accept", "Service",
+	"BindIPv6Only", "Backlog", "ReusePort", "FreeBind", "BindToDevice", "KeepAlive", "NoDelay",
+	"SocketMode", "SocketUser", "SocketGroup", "DirectoryMode", "RemoveOnStop",
+	"FileDescriptorName", "MaxConnections", "MaxConnectionsPerSource",
+	"TriggerLimitIntervalSec", "TriggerLimitBurst", "TCPWrap", "Transparent",
+	/* gatebox extensions: TLS termination (tls.c) */
+	"TLSCertificate", "TLSKey", "TLSClientCA", "TLSMinVersion", "TLSCiphers", "TLSGroups",
+	"TLSHandshakeTimeoutSec", NULL};
 static const char *const known_service[] = {"ExecStart",
 					    "User",
 					    "Group",
@@ -302,11 +278,14 @@ static void add_cmds(struct loader *ld, struct sd_service *svc, const struct uni
 
 	for (size_t i = 0; i < n && i < 64; i++) {
 		const char *v = list[i]->value;
-		bool ignore = false;
+		bool ignore = false, at = false;
 
-		for (; *v == '-' || *v == '@' || *v == ':' || *v == '+' || *v == '!'; v++)
+		for (; *v == '-' || *v == '@' || *v == ':' || *v == '+' || *v == '!'; v++) {
 			if (*v == '-')
 				ignore = true;
+			if (*v == '@')
+				at = true; /* the second word is argv[0] */
+		}
 		if (*v != '/' && *v != '$') {
 			bad(ld, list[i], "the program must be an absolute path");
 			continue;
@@ -314,6 +293,7 @@ static void add_cmds(struct loader *ld, struct sd_service *svc, const struct uni
 		svc->cmds = xrealloc(svc->cmds, (svc->ncmds + 1) * sizeof(*svc->cmds));
 		svc->cmds[svc->ncmds].line = xstrdup(v);
 		svc->cmds[svc->ncmds].ignore = ignore;
+		svc->cmds[svc->ncmds].argv0 = at;
 		svc->cmds[svc->ncmds].phase = phase;
 		svc->ncmds++;
 	}
@@ -468,6 +448,28 @@ static void lifecycle(struct loader *ld, struct sd_service *svc, const struct un
 	}
 	if ((e = unit_get(u, "Unit", "Description")) && *e->value)
 		str_copy(svc->description, sizeof(svc->description), e->value);
+	if ((e = unit_get(u, "Service", "RuntimeDirectory")) && *e->value) {
+		if (strchr(e->value, '/') || strchr(e->value, ' ') || e->value[0] == '.')
+			bad(ld, e, "one directory name under /run");
+		else
+			svc->runtime_dir = xstrdup(e->value);
+	}
+	svc->runtime_mode = 0755;
+	if ((e = unit_get(u, "Service", "RuntimeDirectoryMode")) && *e->value &&
+	    !parse_mode(e->value, &svc->runtime_mode))
+		bad(ld, e, NULL);
+	n = unit_get_all(u, "Unit", "ConditionPathExists", list, 64);
+	for (size_t i = 0; i < n && i < 64; i++) {
+		const char *path = list[i]->value + (list[i]->value[0] == '!');
+
+		if (path[0] != '/') {
+			bad(ld, list[i], "not an absolute path");
+			continue;
+		}
+		svc->conditions = xrealloc(svc->conditions,
+					   (svc->nconditions + 1) * sizeof(char *));
+		svc->conditions[svc->nconditions++] = xstrdup(list[i]->value);
+	}
 	add_cmds(ld, svc, u, "ExecStartPre", SD_PH_START_PRE);
 	add_cmds(ld, svc, u, "ExecStart", SD_PH_START);
 	add_cmds(ld, svc, u, "ExecStartPost", SD_PH_START_POST);
@@ -510,6 +512,7 @@ static void load_service(struct loader *ld, const char *dir, const char *name,
 			if (svc->cmds[i].phase == SD_PH_START && nstart++ == 0) {
 				svc->exec = xstrdup(svc->cmds[i].line);
 				svc->ignore_failure = svc->cmds[i].ignore;
+				svc->exec_argv0 = svc->cmds[i].argv0;
 			}
 		if (nstart == 0 && svc->type != SD_ONESHOT) {
 			log_msg(LOG_ERR, "%s: Service has no ExecStart= setting. Refusing.", path);
@@ -836,6 +839,10 @@ void sd_free_service(struct sd_service *svc)
 	free(svc->cwd);
 	free(svc->path);
 	free(svc->pidfile);
+	free(svc->runtime_dir);
+	for (size_t i = 0; i < svc->nconditions; i++)
+		free(svc->conditions[i]);
+	free(svc->conditions);
 	for (size_t i = 0; i < svc->nenv; i++)
 		free(svc->env[i]);
 	free(svc->env);
