@@ -806,6 +806,49 @@ if dead "$SD_PID"; then wait "$SD_PID"; sdrc=$?; fi
 ok "SIGTERM: socketd's exit status is 0" '[ "$sdrc" = 0 ]'
 ok "SIGTERM: the services' processes are gone" 'wait_for "$W" all_dead $pids'
 
+# --- keys systemd's own Debian units use: '@', RuntimeDirectory=, ConditionPathExists=,
+# StandardInput=socket without Accept=, and nothing of socketd's own fds in a service
+start_socketd 9>"$T/inherited" || fail "socketd starts with an inherited fd" "$(tail -20 "$T/sd.log")"
+unit at0.service <<EOF
+[Service]
+ExecStart=@/bin/sh in.fake -c 'echo \$0 > $F/argv0; ls /proc/self/fd > $F/fds; exec $SLEEP 300'
+RuntimeDirectory=gb-svc-test-$$
+RuntimeDirectoryMode=0710
+EOF
+run start at0.service
+ok "'@' prefix: the second word is argv[0]" 'rc 0 && wait_for "$W" test -s "$F/argv0" && [ "$(cat "$F/argv0")" = in.fake ]'
+ok "RuntimeDirectory=: /run/NAME exists with RuntimeDirectoryMode= while it runs" \
+	'[ "$(stat -c %a /run/gb-svc-test-$$)" = 710 ]'
+ok "a service gets its stdio and nothing else of socketd's (no inherited fd 9)" \
+	'[ "$(lines "$F/fds")" = "0 1 2 3 " ]'
+sc stop at0.service
+ok "RuntimeDirectory=: removed when the service stops" '! test -e /run/gb-svc-test-$$'
+unit cond.service <<EOF
+[Unit]
+ConditionPathExists=$F/absent
+[Service]
+ExecStart=/bin/sh -c 'echo ran > $F/cond'
+EOF
+run start cond.service
+ok "ConditionPathExists= unmet: start rc 0, skipped, inactive, never ran" \
+	'rc 0 && is cond.service inactive && ! test -e "$F/cond"'
+unit wait.socket <<EOF
+[Socket]
+ListenStream=127.0.0.1:7557
+EOF
+unit wait.service <<EOF
+[Service]
+ExecStart=/bin/sh -c 'readlink /proc/self/fd/0 > $F/waitin; exec $SLEEP 2'
+StandardInput=socket
+EOF
+sc start wait.socket
+socat -u /dev/null TCP4:127.0.0.1:7557 2>/dev/null
+ok "StandardInput=socket with Accept=no: stdin is the listening socket (inetd wait)" \
+	'wait_for "$W" test -s "$F/waitin" && grep -q "^socket:" "$F/waitin"'
+sc stop wait.socket wait.service
+kill -TERM "$SD_PID"
+wait_for "$W" dead "$SD_PID"
+
 # --- daemon-reexec keeps the supervised services (a fresh socketd: z.service is enabled)
 start_socketd || fail "socketd starts again" "$(tail -20 "$T/sd.log")"
 sc start simple.service
