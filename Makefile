@@ -201,6 +201,7 @@ initramfs: all
 # --- size reports
 size: all
 	@scripts/size-report $(O) $(SIZE)
+	@MAKE="$(MAKE)" scripts/size-check
 baseline: all
 	$(Q)cp $(O)/gatebox_unstripped $(O)/gatebox.baseline
 	@echo "baseline saved: $(O)/gatebox.baseline"
