@@ -269,7 +269,7 @@ static int run(struct sd_state *st, int ready_fd)
 	size_t cap = 0;
 	sigset_t mask;
 	int sfd, unbound;
-	bool busy_since_trim = true;
+	bool busy_since_trim = true, quiet_second = false;
 	int polled;
 
 	sigemptyset(&mask);
@@ -371,17 +371,29 @@ static int run(struct sd_state *st, int ready_fd)
 			wake = ctl_wake;
 		timeout = wake < 0 ? -1 : wake <= now ? 0 : (int)((wake - now) / 1000 + 1);
 
-		/* about to sleep a while after some work: give the start-up memory back */
-		if ((timeout < 0 || timeout > 1000) && busy_since_trim)
-			polled = memtrim_poll(pfd, n, timeout);
-		else
+		/* about to sleep long after some work: after one quiet second, give the start-up
+		 * memory back (never between the connections of a busy socket: the trim costs
+		 * the faults that map the text again) */
+		if ((timeout < 0 || timeout > 1000) && busy_since_trim) {
+			if (quiet_second) {
+				polled = memtrim_poll(pfd, n, timeout);
+				busy_since_trim = false;
+			} else {
+				polled = poll(pfd, n, 1000);
+				quiet_second = polled == 0;
+			}
+		} else {
 			polled = poll(pfd, n, timeout);
+		}
 		if (polled < 0) {
 			if (errno == EINTR)
 				continue;
 			die_errno(EXIT_SYSCALL, "poll");
 		}
-		busy_since_trim = polled > 0;
+		if (polled > 0) {
+			busy_since_trim = true;
+			quiet_second = false;
+		}
 		if (pfd[0].revents & POLLIN) {
 			struct signalfd_siginfo si;
 			bool stop = false, hup = false;

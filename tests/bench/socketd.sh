@@ -213,6 +213,9 @@ else SKIPPED+=("busybox inetd + tcpd: no BusyBox inetd"); fi
 server "raw posix_spawn" 7108 "$S/rawloop" posix_spawn 7108 "$SVC"
 server "raw vfork+exec" 7109 "$S/rawloop" vfork 7109 "$SVC"
 server "raw fork+exec" 7110 "$S/rawloop" fork 7110 "$SVC"
+# idle: two quiet seconds after the start (socketd gives its start-up memory back after one)
+sleep 2
+for n in "${ORDER[@]}"; do RSS[$n]=$(rss "${PID[$n]}"); done
 
 # Interleaved: every round runs each concurrency against each server in turn, so a drift
 # of the machine's speed spreads over all of them alike.
