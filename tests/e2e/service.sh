@@ -643,8 +643,14 @@ Type=oneshot
 ExecStart=/bin/sh -c 'grep ^SigIgn: /proc/self/status > $F/sigign'
 EOF
 run start sigign.service
-ok "a service starts with no signal ignored (SigIgn: 0), whatever socketd inherited" \
-	'rc 0 && grep -qx "SigIgn:[[:space:]]*0*" "$F/sigign"'
+case $FLAVOUR in
+aarch64 | armhf)
+	# under qemu-user the host dispositions of the signals qemu keeps are not the guest's
+	skip "a service starts with no signal ignored (SigIgn: 0), whatever socketd inherited" "qemu-user" ;;
+*)
+	ok "a service starts with no signal ignored (SigIgn: 0), whatever socketd inherited" \
+		'rc 0 && grep -qx "SigIgn:[[:space:]]*0*" "$F/sigign"' ;;
+esac
 # --- more of systemd.service(5): exit statuses, Type=exec, timeouts, KillMode=mixed, ...
 unit exit3.service <<EOF
 [Service]
