@@ -92,12 +92,10 @@ void ctl_reply_printf(struct ctl_reply *r, int stream, const char *fmt, ...)
 	int n;
 
 	va_start(ap, fmt);
-	n = vsnprintf(text, sizeof(text), fmt, ap);
+	n = str_vformat(text, sizeof(text), fmt, ap);
 	va_end(ap);
 	if (n < 0)
 		return;
-	if ((size_t)n >= sizeof(text))
-		n = sizeof(text) - 1;
 	/* one protocol line per text line (an empty text is one empty line) */
 	for (char *p = text, first = 1; first || *p; first = 0) {
 		char *nl = strchr(p, '\n');

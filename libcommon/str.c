@@ -122,3 +122,12 @@ int str_nieq(const char *a, const char *b, size_t n)
 	}
 	return 1;
 }
+
+int str_vformat(char *dst, size_t size, const char *fmt, va_list ap)
+{
+	int n = vsnprintf(dst, size, fmt, ap);
+
+	if (n < 0)
+		return -1;
+	return (size_t)n >= size ? (int)size - 1 : n;
+}

@@ -3,11 +3,15 @@
 #ifndef GATEBOX_STR_H
 #define GATEBOX_STR_H
 
+#include <stdarg.h>
 #include <stddef.h>
 
 int str_copy(char *dst, size_t size, const char *src);
 int str_append(char *dst, size_t size, const char *src);
 int str_printf(char *dst, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* vsnprintf that returns the length kept (cut at size-1), or -1 on an encoding error */
+int str_vformat(char *dst, size_t size, const char *fmt, va_list ap)
+	__attribute__((format(printf, 3, 0)));
 
 /* Strip leading and trailing blanks (space, tab, CR, LF) in place; returns the new start. */
 char *str_trim(char *s);

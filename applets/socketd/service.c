@@ -95,12 +95,10 @@ void sd_unit_log(struct sd_unit *u, pid_t pid, const char *fmt, ...)
 	int n;
 
 	va_start(ap, fmt);
-	n = vsnprintf(text, sizeof(text), fmt, ap);
+	n = str_vformat(text, sizeof(text), fmt, ap);
 	va_end(ap);
 	if (n < 0)
 		return;
-	if ((size_t)n >= sizeof(text))
-		n = (int)sizeof(text) - 1;
 	log_msg(LOG_INFO, "%s: %s", u->svc.name, text);
 	ring_line(u, "socketd", pid ? pid : getpid(), text, (size_t)n);
 }
@@ -584,6 +582,15 @@ static void final_kill(struct sd_state *st, struct sd_unit *u)
 	enter_dead(st, u);
 }
 
+/* a signal round waits for its processes: when the last is gone, the next step */
+static void signals_done(struct sd_state *st, struct sd_unit *u)
+{
+	if ((u->sub == SD_SUB_STOP_SIGTERM || u->sub == SD_SUB_STOP_SIGKILL) && !alive(u))
+		enter_phase(st, u, SD_PH_STOP_POST);
+	else if (u->sub == SD_SUB_FINAL_SIGKILL && !alive(u))
+		enter_dead(st, u);
+}
+
 #define GROUP_RECHECK_US 100000 /* group members that are not our children: looked at so often */
 
 static void enter_signal(struct sd_state *st, struct sd_unit *u, enum sd_sub sub, enum sup_result r)
@@ -976,12 +983,8 @@ static void main_exited(struct sd_state *st, struct sd_unit *u, int status)
 		return;
 	case SD_SUB_STOP:
 		return; /* ExecStop= did its job; the signals phase comes after it */
-	case SD_SUB_STOP_SIGTERM:
-	case SD_SUB_STOP_SIGKILL:
-		if (!alive(u))
-			enter_phase(st, u, SD_PH_STOP_POST);
-		return;
 	default:
+		signals_done(st, u);
 		return;
 	}
 }
@@ -1020,12 +1023,8 @@ static void control_exited(struct sd_state *st, struct sd_unit *u, int status)
 	case SD_SUB_STOP_POST:
 		run_phase_from(st, u, SD_PH_STOP_POST, u->cmd + 1);
 		return;
-	case SD_SUB_STOP_SIGTERM:
-	case SD_SUB_STOP_SIGKILL:
-		if (!alive(u))
-			enter_phase(st, u, SD_PH_STOP_POST);
-		return;
 	default:
+		signals_done(st, u);
 		return;
 	}
 }
@@ -1050,10 +1049,7 @@ bool sd_unit_reaped(struct sd_state *st, pid_t pid, int status)
 	for (size_t i = 0; i < st->nunits; i++) {
 		struct sd_unit *u = st->units[i];
 
-		if ((u->sub == SD_SUB_STOP_SIGTERM || u->sub == SD_SUB_STOP_SIGKILL) && !alive(u))
-			enter_phase(st, u, SD_PH_STOP_POST);
-		else if (u->sub == SD_SUB_FINAL_SIGKILL && !alive(u))
-			enter_dead(st, u);
+		signals_done(st, u);
 	}
 	return false;
 }
@@ -1356,10 +1352,7 @@ void sd_units_timers(struct sd_state *st)
 			set_state(u, SD_DEACTIVATING, SD_SUB_STOP_WATCHDOG);
 			enter_signal(st, u, SD_SUB_STOP_SIGTERM, SUP_WATCHDOG);
 		}
-		if ((u->sub == SD_SUB_STOP_SIGTERM || u->sub == SD_SUB_STOP_SIGKILL) && !alive(u))
-			enter_phase(st, u, SD_PH_STOP_POST);
-		else if (u->sub == SD_SUB_FINAL_SIGKILL && !alive(u))
-			enter_dead(st, u);
+		signals_done(st, u);
 	}
 }
 
