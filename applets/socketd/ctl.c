@@ -582,7 +582,7 @@ static const char *why_failed(enum sup_result r)
 
 /* A job's end, for the svcctl waiting on it: -1 while it goes on, else the exit code (and
  * systemctl's words on failure). */
-static int job_outcome(struct sd_unit *u, const char *verb, unsigned runs, struct ctl_reply *r)
+static int job_outcome(struct sd_unit *u, const char *verb, struct ctl_reply *r)
 {
 	const char *name = u->svc.name;
 	bool stop = strcmp(verb, "stop") == 0, reload = strcmp(verb, "reload") == 0;
@@ -599,7 +599,6 @@ static int job_outcome(struct sd_unit *u, const char *verb, unsigned runs, struc
 				 name);
 		return 1;
 	}
-	(void)runs;
 	if (u->job_waits || u->pending_start)
 		return -1; /* not begun yet (ordering, or the stop of a restart) */
 	if (u->active == SD_ACTIVE || u->active == SD_RELOADING)
@@ -1061,20 +1060,13 @@ static void execute(struct sd_state *st, struct sd_client *c, char *line, struct
 	/* the jobs: every unit first, then the reply waits for the ones that take time */
 	c->nwait = 0;
 	for (int i = 0; i < q.argc; i++) {
-		unsigned runs = 0;
-		struct sd_unit *u = is_socket_name(q.argv[i]) ? NULL : sd_unit_find(st, q.argv[i]);
-		int one;
+		int one = job(st, verb, q.argv[i], r);
 
-		if (u)
-			runs = u->runs;
-		one = job(st, verb, q.argv[i], r);
 		if (one == -1 && !q.no_block) {
-			u = sd_unit_find(st, q.argv[i]);
-			if (u && c->nwait < SD_MAX_WAIT) {
-				c->wait[c->nwait].unit = u;
-				c->wait[c->nwait].runs = runs;
-				c->nwait++;
-			}
+			struct sd_unit *u = sd_unit_find(st, q.argv[i]);
+
+			if (u && c->nwait < SD_MAX_WAIT)
+				c->wait[c->nwait++] = u;
 		} else if (one > 0 && !rc) {
 			rc = one;
 		}
@@ -1090,15 +1082,15 @@ static bool jobs_done(struct sd_client *c, struct ctl_reply *r)
 		const char *verb = c->wait_verb;
 		int one;
 
-		if (!c->wait[i].unit)
+		if (!c->wait[i])
 			continue;
 		if (strcmp(verb, "restart") == 0 || strcmp(verb, "try-restart") == 0 ||
 		    strcmp(verb, "reload-or-restart") == 0)
-			verb = c->wait[i].unit->active == SD_RELOADING ? "reload" : "start";
-		one = job_outcome(c->wait[i].unit, verb, c->wait[i].runs, r);
+			verb = c->wait[i]->active == SD_RELOADING ? "reload" : "start";
+		one = job_outcome(c->wait[i], verb, r);
 		if (one < 0)
 			return false;
-		c->wait[i].unit = NULL;
+		c->wait[i] = NULL;
 		if (one > 0 && !r->code)
 			r->code = one;
 	}

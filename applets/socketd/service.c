@@ -679,7 +679,7 @@ static void begin_start(struct sd_state *st, struct sd_unit *u)
 			return;
 		}
 	}
-	if (sd_runtime_dir(&u->svc) < 0) {
+	if (sd_runtime_dir(&u->svc, false) < 0) {
 		u->result = SUP_RESOURCES;
 		u->stop_requested = true;
 		enter_dead(st, u);

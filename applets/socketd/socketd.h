@@ -118,7 +118,6 @@ struct sd_socket {
 	/* runtime */
 	unsigned long accepted, refused, instances;
 	unsigned active; /* live Accept=yes instances */
-	pid_t main_pid; /* the running Accept=no service */
 	long long window_start_us, paused_until_us;
 	unsigned window_count;
 	bool manual; /* started by svcctl start, not by enablement */
@@ -162,7 +161,7 @@ struct sd_unit {
 	bool ready; /* Type=notify: READY=1 seen */
 	bool pending_start; /* start again once the stop in progress ends (restart) */
 	bool reload_failed; /* the last ExecReload= failed (the reload job reports it) */
-	unsigned runs; /* starts begun: a waiting svcctl tells its run from a later one */
+	unsigned runs; /* starts begun (a Requires= unit that ran and ended clean is no failure) */
 	pid_t main_pid, control_pid;
 	pid_t last_main; /* the main process of the last run, for status after it ended */
 	pid_t main_pgid, control_pgid; /* their process groups (KillMode= signals them) */
@@ -208,10 +207,7 @@ struct sd_client {
 	uid_t uid;
 	bool privileged; /* uid 0, or a member of the control group (-g, CONFIG_CTL_GROUP) */
 	/* start/stop/... jobs the reply waits for (the reply so far is in pending) */
-	struct {
-		struct sd_unit *unit;
-		unsigned runs;
-	} wait[SD_MAX_WAIT];
+	struct sd_unit *wait[SD_MAX_WAIT];
 	size_t nwait;
 	char wait_verb[24];
 	struct ctl_reply pending;
@@ -332,8 +328,9 @@ struct sd_spawn_req {
 	int *failed_step; /* and its SUP_EXIT_ step */
 };
 pid_t sd_spawn(struct sd_state *st, const struct sd_spawn_req *rq);
-/* RuntimeDirectory=: /run/NAME made (mode, owner): 0, or -1 (logged) */
-int sd_runtime_dir(const struct sd_service *svc);
+/* RuntimeDirectory=: /run/NAME made (mode, owner): 0, or -1 (logged). kept: one that
+ * exists is left as it is (Accept=yes instances share it) */
+int sd_runtime_dir(const struct sd_service *svc, bool kept);
 
 /* reexec.c: daemon-reexec (returns only when the exec failed), and the new process taking
  * the state over (false: not started by a reexec) */

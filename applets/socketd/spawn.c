@@ -75,18 +75,22 @@ static int build_argv(const struct sd_service *svc, char *const *extra, const ch
 	return (int)argc;
 }
 
-int sd_runtime_dir(const struct sd_service *svc)
+int sd_runtime_dir(const struct sd_service *svc, bool kept)
 {
 	char path[300];
 
 	if (!svc->runtime_dir)
 		return 0;
 	str_printf(path, sizeof(path), "/run/%s", svc->runtime_dir);
-	if (mkdir(path, (mode_t)svc->runtime_mode) < 0 && errno != EEXIST) {
-		log_errno(LOG_ERR, "%s: RuntimeDirectory= %s", svc->name, path);
-		return -1;
+	if (mkdir(path, (mode_t)svc->runtime_mode) < 0) {
+		if (errno == EEXIST && kept)
+			return 0; /* made by an earlier instance: nothing to redo per connection */
+		if (errno != EEXIST) {
+			log_errno(LOG_ERR, "%s: RuntimeDirectory= %s", svc->name, path);
+			return -1;
+		}
 	}
-	chmod(path, (mode_t)svc->runtime_mode);
+	chmod(path, (mode_t)svc->runtime_mode); /* the mode as written, whatever the umask */
 	if (svc->uid >= 0 && chown(path, (uid_t)svc->uid, (gid_t)svc->gid) < 0) {
 		log_errno(LOG_ERR, "%s: RuntimeDirectory= %s", svc->name, path);
 		return -1;
