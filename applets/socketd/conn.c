@@ -214,6 +214,7 @@ static bool accept_one(struct sd_state *st, struct sd_socket *s, struct sd_liste
 				 s->instances);
 	}
 	s->instances++;
+	sd_runtime_dir(&s->svc, true); /* instances share it: made once, left for the others */
 	{
 		struct sd_spawn_req rq = {.svc = &s->svc,
 					  .line = s->svc.exec,

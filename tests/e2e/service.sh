@@ -852,6 +852,23 @@ socat -u /dev/null TCP4:127.0.0.1:7557 2>/dev/null
 ok "StandardInput=socket with Accept=no: stdin is the listening socket (inetd wait)" \
 	'wait_for "$W" test -s "$F/waitin" && grep -q "^socket:" "$F/waitin"'
 sc stop wait.socket wait.service
+unit rtd.socket <<EOF
+[Socket]
+ListenStream=127.0.0.1:7558
+Accept=yes
+EOF
+unit rtd@.service <<EOF
+[Service]
+ExecStart=/bin/sh -c 'stat -c %%a /run/gb-svc-acc-$$ > $F/rtd'
+RuntimeDirectory=gb-svc-acc-$$
+RuntimeDirectoryMode=0750
+EOF
+sc start rtd.socket
+socat -u /dev/null TCP4:127.0.0.1:7558 2>/dev/null
+ok "RuntimeDirectory= of an Accept=yes instance: made before it runs, with its mode" \
+	'wait_for "$W" test -s "$F/rtd" && [ "$(cat "$F/rtd")" = 750 ]'
+sc stop rtd.socket
+rmdir "/run/gb-svc-acc-$$" 2>/dev/null
 kill -TERM "$SD_PID"
 wait_for "$W" dead "$SD_PID"
 
