@@ -115,19 +115,34 @@ bool net_same_host(const struct sockaddr *a, const struct sockaddr *b)
 	return false;
 }
 
+/* dotted quad, as inet_ntop writes it, without its printf (once or twice per connection) */
+static void format_ipv4(const unsigned char *b, char *out, size_t size)
+{
+	char *p = out, *end = out + size;
+
+	if (size < 16)
+		return; /* out[0] is already '\0' */
+	for (int i = 0; i < 4; i++) {
+		if (i)
+			*p++ = '.';
+		p = str_put_uint(p, end, b[i]);
+	}
+}
+
 void net_format_host(const struct sockaddr *sa, socklen_t len, char *out, size_t size)
 {
 	(void)len;
 	out[0] = '\0';
 	if (sa->sa_family == AF_INET) {
-		inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, out,
-			  (socklen_t)size);
+		format_ipv4((const unsigned char *)&((const struct sockaddr_in *)(const void *)sa)
+				    ->sin_addr,
+			    out, size);
 	} else if (sa->sa_family == AF_INET6) {
 		const struct in6_addr *a =
 			&((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr;
 
 		if (IN6_IS_ADDR_V4MAPPED(a))
-			inet_ntop(AF_INET, &a->s6_addr[12], out, (socklen_t)size);
+			format_ipv4(&a->s6_addr[12], out, size);
 		else
 			inet_ntop(AF_INET6, a, out, (socklen_t)size);
 	}

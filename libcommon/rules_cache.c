@@ -8,8 +8,11 @@
 #include "rules_cache.h"
 
 #include <arpa/inet.h>
+#include <limits.h>
 #include <stdint.h>
 #include <strings.h>
+#include <sys/inotify.h>
+#include <unistd.h>
 
 struct rules_cache_rule {
 	int line;
@@ -305,6 +308,7 @@ int rules_cache_init(struct rules_cache *c, const char *allow, const char *deny,
 		     struct rules_request *rq)
 {
 	memset(c, 0, sizeof(*c));
+	c->watch_fd = -1;
 	if (table_init(&c->allow, allow, rq) < 0 || table_init(&c->deny, deny, rq) < 0) {
 		rules_cache_free(c);
 		errno = ENOMEM;
@@ -324,9 +328,93 @@ static bool changed(const struct rules_cache_table *t)
 		t->open_errno != 0;
 }
 
+/* the file (its inode, whatever path or link leads to it) and its directory (a new file
+ * renamed over it, created or removed); re-added after every event, as a rename leaves
+ * the new inode unwatched */
+static int watch_table(int fd, const char *path)
+{
+	char dir[PATH_MAX];
+	const char *slash = strrchr(path, '/');
+
+	if (!slash)
+		str_copy(dir, sizeof(dir), ".");
+	else if (slash == path)
+		str_copy(dir, sizeof(dir), "/");
+	else if ((size_t)(slash - path) < sizeof(dir))
+		str_copy(dir, (size_t)(slash - path) + 1, path);
+	else
+		return -1;
+	if (inotify_add_watch(fd, dir,
+			      IN_CREATE | IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO | IN_MODIFY |
+				      IN_ATTRIB | IN_CLOSE_WRITE | IN_DELETE_SELF | IN_MOVE_SELF) <
+	    0)
+		return -1;
+	if (inotify_add_watch(fd, path,
+			      IN_MODIFY | IN_ATTRIB | IN_CLOSE_WRITE | IN_DELETE_SELF |
+				      IN_MOVE_SELF) < 0 &&
+	    errno != ENOENT)
+		return -1;
+	return 0;
+}
+
+int rules_cache_watch(struct rules_cache *c)
+{
+	if (c->watch_fd < 0 && (c->watch_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC)) < 0)
+		return -1;
+	if (watch_table(c->watch_fd, c->allow.path) < 0 ||
+	    watch_table(c->watch_fd, c->deny.path) < 0) {
+		close(c->watch_fd);
+		c->watch_fd = -1;
+		return -1;
+	}
+	/* anything that changed before the watches existed: seen by the next refresh */
+	c->watch_rearm = true;
+	return 0;
+}
+
+/* an event that may concern a table: on a watched file or directory itself (no name), or
+ * on one of the two names in a directory; other files of a busy /etc cost no stat */
+static bool relevant(const struct rules_cache *c, const struct inotify_event *ev)
+{
+	if (ev->len == 0 || (ev->mask & IN_Q_OVERFLOW))
+		return true;
+	return strcmp(ev->name, str_basename(c->allow.path)) == 0 ||
+		strcmp(ev->name, str_basename(c->deny.path)) == 0;
+}
+
+/* false when the watches say nothing happened to the tables since the last look */
+static bool maybe_changed(struct rules_cache *c)
+{
+	char events[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+	bool seen = c->watch_rearm;
+	ssize_t n;
+
+	if (c->watch_fd < 0)
+		return true;
+	/* one read: a directory written to without pause never holds the caller here */
+	n = read(c->watch_fd, events, sizeof(events));
+	if (n == (ssize_t)sizeof(events))
+		seen = true; /* more may be queued: look at the tables */
+	for (ssize_t off = 0; off + (ssize_t)sizeof(struct inotify_event) <= n && !seen;) {
+		const struct inotify_event *ev = (const void *)(events + off);
+
+		seen = relevant(c, ev);
+		off += (ssize_t)sizeof(*ev) + ev->len;
+	}
+	if (!seen)
+		return false;
+	if (rules_cache_watch(c) < 0) /* the same inodes keep their watches */
+		return true;
+	c->watch_rearm = false;
+	return true;
+}
+
 int rules_cache_refresh(struct rules_cache *c, struct rules_request *rq)
 {
 	int reloaded = 0;
+
+	if (!maybe_changed(c))
+		return 0;
 
 	if (changed(&c->allow)) {
 		if (load_table(&c->allow, rq) < 0)
@@ -347,7 +435,10 @@ void rules_cache_free(struct rules_cache *c)
 	table_clear(&c->deny);
 	free(c->allow.path);
 	free(c->deny.path);
+	if (c->watch_fd >= 0)
+		close(c->watch_fd);
 	memset(c, 0, sizeof(*c));
+	c->watch_fd = -1;
 }
 
 static bool daemons_match(struct rules_cache_rule *r, struct rules_request *rq)

@@ -24,6 +24,28 @@ int str_copy(char *dst, size_t size, const char *src)
 	return 0;
 }
 
+char *str_put(char *p, char *end, const char *src)
+{
+	while (*src && p < end - 1)
+		*p++ = *src++;
+	*p = '\0';
+	return p;
+}
+
+char *str_put_uint(char *p, char *end, unsigned long v)
+{
+	char digits[24];
+	int n = 0;
+
+	do
+		digits[n++] = (char)('0' + v % 10);
+	while ((v /= 10) > 0);
+	while (n && p < end - 1)
+		*p++ = digits[--n];
+	*p = '\0';
+	return p;
+}
+
 int str_append(char *dst, size_t size, const char *src)
 {
 	size_t have = strnlen(dst, size);

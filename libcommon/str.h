@@ -13,6 +13,12 @@ int str_printf(char *dst, size_t size, const char *fmt, ...) __attribute__((form
 int str_vformat(char *dst, size_t size, const char *fmt, va_list ap)
 	__attribute__((format(printf, 3, 0)));
 
+/* Building a string piece by piece without printf (per-connection paths): each appends at
+ * p, stops at end - 1 and keeps the string terminated (p < end required); returns where
+ * the string now ends. */
+char *str_put(char *p, char *end, const char *src);
+char *str_put_uint(char *p, char *end, unsigned long v);
+
 /* Strip leading and trailing blanks (space, tab, CR, LF) in place; returns the new start. */
 char *str_trim(char *s);
 /* Next token of *cursor, split at runs of any byte in seps (leading runs skipped); NUL-

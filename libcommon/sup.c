@@ -28,6 +28,9 @@ void sup_spawn_init(struct sup_spawn *s)
 }
 
 static int report_fd = -1; /* the child's end of the check_exec pipe */
+/* the spawner's umask, read at its first spawn (the daemons set theirs once, at start-up):
+ * a child whose UMask= is the same makes no call for it */
+static int own_umask = -1;
 
 static _Noreturn void child_fail(struct sup_spawn *s, int step)
 {
@@ -53,9 +56,40 @@ static void write_pid(char *slot, pid_t pid)
 	*slot = '\0';
 }
 
+/* true when a source fd is the number of a target other than its own (a dup2 could
+ * overwrite it before it is used): n sources, source i going to fd i below ntargets, and a
+ * last one going to extra_target when n is one more */
+static bool sources_collide(const int *src, int n, int ntargets, int extra_target)
+{
+	for (int i = 0; i < n; i++) {
+		int own = i < ntargets ? i : extra_target;
+
+		if (src[i] != own &&
+		    (src[i] < ntargets || (n > ntargets && src[i] == extra_target)))
+			return true;
+	}
+	return false;
+}
+
+/* F_DUPFD_CLOEXEC by the kernel call: libc's wrapper adds an F_SETFD for kernels older than
+ * 2.6.24 (a system call per fd, per connection) */
+static int dup_above(int fd, int min)
+{
+	return (int)syscall(SYS_fcntl, fd, F_DUPFD_CLOEXEC, min);
+}
+
+/* src becomes fd dst, open across exec */
+static void place(struct sup_spawn *s, int src, int dst)
+{
+	/* dup2 onto itself would keep close-on-exec */
+	if (src == dst ? fcntl(dst, F_SETFD, 0) < 0 : dup2(src, dst) < 0)
+		child_fail(s, SUP_EXIT_FDS);
+}
+
 static void child(struct sup_spawn *s)
 {
-	int top = 3 + s->nfds + 3, nul = -1, moved[SUP_MAX_FDS + 4];
+	int nt = 3 + s->nfds, nsrc = nt + (s->extra_fd >= 0), top = nt + 3, nul = -1;
+	int moved[SUP_MAX_FDS + 4];
 	sigset_t none;
 
 	/* signals: the defaults, nothing blocked (socketd blocks what its signalfd reads) */
@@ -86,26 +120,28 @@ static void child(struct sup_spawn *s)
 		write_pid(s->listen_pid + 11, getpid());
 	if (s->watchdog_pid)
 		write_pid(s->watchdog_pid + 13, getpid());
-	/* every source fd first goes above the targets, so no dup2 overwrites a source */
 	for (int i = 0; i < 3; i++) {
-		int src = s->stdio[i];
-
-		if (src < 0) {
+		moved[i] = s->stdio[i];
+		if (moved[i] < 0) {
 			if (nul < 0 && (nul = open("/dev/null", O_RDWR | O_CLOEXEC)) < 0)
 				child_fail(s, SUP_EXIT_STDIN);
-			src = nul;
+			moved[i] = nul;
 		}
-		if ((moved[i] = fcntl(src, F_DUPFD_CLOEXEC, top)) < 0)
-			child_fail(s, SUP_EXIT_FDS);
 	}
 	for (int i = 0; i < s->nfds; i++)
-		if ((moved[3 + i] = fcntl(s->fds[i], F_DUPFD_CLOEXEC, top)) < 0)
-			child_fail(s, SUP_EXIT_FDS);
-	if (s->extra_fd >= 0 && (moved[3 + s->nfds] = fcntl(s->extra_fd, F_DUPFD_CLOEXEC, top)) < 0)
-		child_fail(s, SUP_EXIT_FDS);
-	for (int i = 0; i < 3 + s->nfds; i++) {
-		if (dup2(moved[i], i) < 0)
-			child_fail(s, SUP_EXIT_FDS);
+		moved[3 + i] = s->fds[i];
+	if (s->extra_fd >= 0)
+		moved[3 + s->nfds] = s->extra_fd;
+	/* a source numbered below the targets could be overwritten by a dup2 before it is
+	 * used: then every source first goes above the targets. The usual case (a connection
+	 * accepted above them, stderr kept as fd 2) needs no move: three system calls per
+	 * connection, not nine. */
+	if (sources_collide(moved, nsrc, nt, s->extra_target))
+		for (int i = 0; i < nsrc; i++)
+			if ((moved[i] = dup_above(moved[i], top)) < 0)
+				child_fail(s, SUP_EXIT_FDS);
+	for (int i = 0; i < nt; i++) {
+		place(s, moved[i], i);
 		if (i >= 3) {
 			int fl = fcntl(i, F_GETFL);
 
@@ -114,15 +150,15 @@ static void child(struct sup_spawn *s)
 		}
 	}
 	/* after the others: its target may be the number of a moved source */
-	if (s->extra_fd >= 0 && dup2(moved[3 + s->nfds], s->extra_target) < 0)
-		child_fail(s, SUP_EXIT_FDS);
+	if (s->extra_fd >= 0)
+		place(s, moved[nt], s->extra_target);
 	if (s->ngroups >= 0 && setgroups((size_t)s->ngroups, s->groups) < 0)
 		child_fail(s, SUP_EXIT_GROUP);
 	if (s->gid >= 0 && setgid((gid_t)s->gid) < 0)
 		child_fail(s, SUP_EXIT_GROUP);
 	if (s->uid >= 0 && setuid((uid_t)s->uid) < 0)
 		child_fail(s, SUP_EXIT_USER);
-	if (s->umask >= 0)
+	if (s->umask >= 0 && s->umask != own_umask)
 		umask((mode_t)s->umask);
 	if (s->nice != SUP_NICE_KEEP && setpriority(PRIO_PROCESS, 0, s->nice) < 0)
 		child_fail(s, SUP_EXIT_NICE);
@@ -149,6 +185,12 @@ pid_t sup_spawn(struct sup_spawn *s)
 	if (s->check_exec && pipe2(report, O_CLOEXEC) < 0)
 		return -1;
 	report_fd = report[1];
+	if (own_umask < 0) {
+		mode_t m = umask(022);
+
+		umask(m);
+		own_umask = (int)m;
+	}
 	s->pid = pid = vfork();
 	if (pid < 0) {
 		int e = errno;

@@ -96,6 +96,8 @@ static bool tcpwrap_allows(struct sd_state *st, struct sd_socket *s, int fd,
 				     paths_get(PATHS_HOSTS_DENY), &rq) < 0)
 			return false;
 		st->rules_loaded = true;
+		rules_cache_watch(
+			&st->rules); /* without inotify: a stat per table per connection */
 	} else {
 		rules_cache_refresh(&st->rules, &rq);
 	}
@@ -140,6 +142,19 @@ static bool bound_to_one_address(const struct sd_listener *l)
 	return false;
 }
 
+/* prefix@N-local:port-remote:port.service, the name systemd gives an instance, without
+ * printf (once per connection) */
+static void instance_name(char *out, size_t size, const char *prefix, unsigned long n,
+			  const char *lhost, unsigned lport, const char *rhost, unsigned rport)
+{
+	char *p = out, *end = out + size;
+
+	p = str_put_uint(str_put(str_put(p, end, prefix), end, "@"), end, n);
+	p = str_put_uint(str_put(str_put(str_put(p, end, "-"), end, lhost), end, ":"), end, lport);
+	p = str_put_uint(str_put(str_put(str_put(p, end, "-"), end, rhost), end, ":"), end, rport);
+	str_put(p, end, ".service");
+}
+
 /* One connection off the backlog: false when there was none (or no fd for it). */
 static bool accept_one(struct sd_state *st, struct sd_socket *s, struct sd_listener *l)
 {
@@ -151,6 +166,7 @@ static bool accept_one(struct sd_state *st, struct sd_socket *s, struct sd_liste
 	const char *suffix;
 	int fd;
 	pid_t pid;
+	bool inet;
 
 	fd = accept4(l->fd, (struct sockaddr *)&peer, &plen, SOCK_CLOEXEC);
 	if (fd < 0) {
@@ -159,6 +175,7 @@ static bool accept_one(struct sd_state *st, struct sd_socket *s, struct sd_liste
 		return false;
 	}
 	s->accepted++;
+	inet = peer.ss_family == AF_INET || peer.ss_family == AF_INET6;
 	/* the local end, once: TCPWrap, the environment and the instance name all need it */
 	if (peer.ss_family != AF_INET && peer.ss_family != AF_INET6) {
 		llen = 0;
@@ -194,14 +211,14 @@ static bool accept_one(struct sd_state *st, struct sd_socket *s, struct sd_liste
 	/* the instance name systemd would give it: prefix@N-local:port-remote:port.service */
 	if (!unit_name_parse(s->svc.name, prefix, sizeof(prefix), NULL, 0, &suffix))
 		str_copy(prefix, sizeof(prefix), s->svc.name);
-	if (peer.ss_family == AF_INET || peer.ss_family == AF_INET6) {
+	if (inet) {
 		lhost[0] = '\0';
 		if (llen)
 			net_format_host((struct sockaddr *)&local, llen, lhost, sizeof(lhost));
 		net_format_host((struct sockaddr *)&peer, plen, host, sizeof(host));
-		snprintf(unit_name, sizeof(unit_name), "%s@%lu-%s:%u-%s:%u.service", prefix,
-			 s->instances, lhost, net_port((struct sockaddr *)&local), host,
-			 net_port((struct sockaddr *)&peer));
+		instance_name(unit_name, sizeof(unit_name), prefix, s->instances, lhost,
+			      net_port((struct sockaddr *)&local), host,
+			      net_port((struct sockaddr *)&peer));
 	} else {
 		struct ucred cr;
 		socklen_t cl = sizeof(cr);
@@ -225,6 +242,8 @@ static bool accept_one(struct sd_state *st, struct sd_socket *s, struct sd_liste
 					  .plen = plen,
 					  .local = &local,
 					  .llen = llen,
+					  .peer_host = inet ? host : NULL,
+					  .local_host = inet && llen ? lhost : NULL,
 					  .out_fd = -1,
 					  .notify_fd = -1};
 

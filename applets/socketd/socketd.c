@@ -395,16 +395,21 @@ static int run(struct sd_state *st, int ready_fd)
 			quiet_second = false;
 		}
 		if (pfd[0].revents & POLLIN) {
-			struct signalfd_siginfo si;
+			struct signalfd_siginfo si[16];
 			bool stop = false, hup = false;
+			ssize_t got;
 
-			while (read(sfd, &si, sizeof(si)) == sizeof(si)) {
-				if (si.ssi_signo == SIGCHLD)
-					reap(st);
-				else if (si.ssi_signo == SIGHUP)
-					hup = true;
-				else
-					stop = true;
+			/* every pending signal in one read; one reaping pass for all the SIGCHLDs
+			 * (it waits for every child that has exited) */
+			while ((got = read(sfd, si, sizeof(si))) > 0) {
+				for (size_t k = 0; k < (size_t)got / sizeof(si[0]); k++) {
+					if (si[k].ssi_signo == SIGHUP)
+						hup = true;
+					else if (si[k].ssi_signo != SIGCHLD)
+						stop = true;
+				}
+				if (got < (ssize_t)sizeof(si))
+					break;
 			}
 			reap(st);
 			if (stop && !st->stopping) {

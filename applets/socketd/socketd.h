@@ -319,6 +319,7 @@ struct sd_spawn_req {
 	int conn; /* Accept=yes: the connection, else -1 */
 	const struct sockaddr_storage *peer, *local;
 	socklen_t plen, llen;
+	const char *peer_host, *local_host; /* their addresses as text, when known, or NULL */
 	bool pass_listeners; /* the listeners of the sockets that trigger it (LISTEN_FDS) */
 	char *const *extra_env; /* NULL-terminated, or NULL */
 	int out_fd; /* where StandardOutput/Error=journal go, -1: socketd's log */

@@ -159,34 +159,48 @@ static void add_listeners(struct sd_state *st, const char *unit_name, struct sup
 	}
 }
 
+/* "NAME=value" in buf (96 bytes), without printf: this runs once per connection */
+static char *env_pair(char *buf, const char *name, const char *value)
+{
+	str_put(str_put(buf, buf + 96, name), buf + 96, value);
+	return buf;
+}
+
+static char *env_port(char *buf, const char *name, unsigned port)
+{
+	str_put_uint(str_put(buf, buf + 96, name), buf + 96, port);
+	return buf;
+}
+
 static void add_connection_env(const struct sd_spawn_req *rq, char **envp, size_t *ne,
 			       char (*bufs)[96])
 {
 	const struct sockaddr *peer = (const struct sockaddr *)rq->peer;
 	char host[64];
+	const char *h = rq->peer_host;
 
 	if (peer->sa_family != AF_INET && peer->sa_family != AF_INET6) {
 		envp[(*ne)++] = strcpy(bufs[0], "PROTO=UNIX");
 		return;
 	}
-	net_format_host(peer, rq->plen, host, sizeof(host));
-	snprintf(bufs[0], 96, "REMOTE_ADDR=%s", host);
-	snprintf(bufs[1], 96, "REMOTE_PORT=%u", net_port(peer));
-	snprintf(bufs[2], 96, "TCPREMOTEIP=%s", host);
-	snprintf(bufs[3], 96, "TCPREMOTEPORT=%u", net_port(peer));
-	envp[(*ne)++] = bufs[0];
-	envp[(*ne)++] = bufs[1];
+	if (!h) {
+		net_format_host(peer, rq->plen, host, sizeof(host));
+		h = host;
+	}
+	envp[(*ne)++] = env_pair(bufs[0], "REMOTE_ADDR=", h);
+	envp[(*ne)++] = env_port(bufs[1], "REMOTE_PORT=", net_port(peer));
 	envp[(*ne)++] = proto_tcp;
-	envp[(*ne)++] = bufs[2];
-	envp[(*ne)++] = bufs[3];
+	envp[(*ne)++] = env_pair(bufs[2], "TCPREMOTEIP=", h);
+	envp[(*ne)++] = env_port(bufs[3], "TCPREMOTEPORT=", net_port(peer));
 	if (rq->llen) {
 		const struct sockaddr *local = (const struct sockaddr *)rq->local;
 
-		net_format_host(local, rq->llen, host, sizeof(host));
-		snprintf(bufs[4], 96, "TCPLOCALIP=%s", host);
-		snprintf(bufs[5], 96, "TCPLOCALPORT=%u", net_port(local));
-		envp[(*ne)++] = bufs[4];
-		envp[(*ne)++] = bufs[5];
+		if ((h = rq->local_host) == NULL) {
+			net_format_host(local, rq->llen, host, sizeof(host));
+			h = host;
+		}
+		envp[(*ne)++] = env_pair(bufs[4], "TCPLOCALIP=", h);
+		envp[(*ne)++] = env_port(bufs[5], "TCPLOCALPORT=", net_port(local));
 	}
 }
 

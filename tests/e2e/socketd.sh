@@ -134,6 +134,24 @@ check "TCPWrap: the refusal is logged with the rule that refused it" \
 printf 'echo-wrapped : 127.0.0.1 [::1]\n' > "$T/allow"
 testing "TCPWrap: an edited hosts.allow takes effect at once" \
 	"timeout 10 socat -t 5 - TCP6:[::1]:7040 </dev/null" "served\n" "" ""
+# socketd watches the tables (inotify) instead of stat'ing them per connection: every way
+# of changing them must still be seen by the very next connection
+printf 'echo-wrapped : 127.0.0.1\n' > "$T/allow.new"
+mv "$T/allow.new" "$T/allow"
+testing "TCPWrap: a hosts.allow replaced by rename takes effect at once" \
+	"timeout 10 socat -t 5 - TCP6:[::1]:7040 </dev/null | wc -c" "0\n" "" ""
+mkdir -p "$T/elsewhere"
+printf 'ALL : ALL\n' > "$T/elsewhere/deny"
+ln -sf "$T/elsewhere/deny" "$T/deny"
+testing "TCPWrap: hosts.deny made a symbolic link elsewhere: still refused" \
+	"timeout 10 socat -t 5 - TCP6:[::1]:7040 </dev/null | wc -c" "0\n" "" ""
+printf '# nothing denied\n' > "$T/elsewhere/deny"
+testing "TCPWrap: an edit of the link's target (another directory) takes effect at once" \
+	"timeout 10 socat -t 5 - TCP6:[::1]:7040 </dev/null" "served\n" "" ""
+rm "$T/deny" "$T/elsewhere/deny"
+printf 'ALL : [::1]\n' > "$T/deny"
+testing "TCPWrap: a hosts.deny removed and created again takes effect at once" \
+	"timeout 10 socat -t 5 - TCP6:[::1]:7040 </dev/null | wc -c" "0\n" "" ""
 stop_socketd
 
 # --- a real inetd-style server: BusyBox httpd in inetd mode (-i), one per connection

@@ -48,5 +48,21 @@ int main(void)
 	CHECK_STR("basename of a trailing slash is empty", str_basename("/usr/"), "");
 	CHECK("starts: yes", str_starts("gatebox-aarch64", "gatebox"));
 	CHECK("starts: no", !str_starts("gate", "gatebox"));
+
+	{
+		char b[12], *p = b, *end = b + sizeof(b);
+
+		p = str_put_uint(str_put(p, end, "port="), end, 65535);
+		CHECK_STR("put and put_uint build a string", b, "port=65535");
+		CHECK("put returns the end of the string", p == b + 10);
+		p = str_put_uint(p, end, 123);
+		CHECK_STR("put_uint stops one short of the end, terminated", b, "port=655351");
+		CHECK("... and returns end - 1", p == end - 1);
+		CHECK_STR("put_uint of 0", (str_put_uint(b, end, 0), b), "0");
+		CHECK_STR("put_uint of the largest value that fits",
+			  (str_put_uint(b, end, 99999999999UL), b), "99999999999");
+		CHECK_STR("put into a buffer of one byte is empty", (str_put(b, b + 1, "x"), b),
+			  "");
+	}
 	return unit_done();
 }
