@@ -114,7 +114,7 @@ static void child(struct sup_spawn *s)
 	}
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
-	if (s->setsid && setsid() < 0)
+	if (s->setsid ? setsid() < 0 : s->setpgid && setpgid(0, 0) < 0)
 		child_fail(s, SUP_EXIT_SETSID);
 	if (s->listen_pid)
 		write_pid(s->listen_pid + 11, getpid());

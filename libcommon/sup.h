@@ -38,6 +38,7 @@ struct sup_spawn {
 	int nice; /* NICE_KEEP: keep */
 	long nofile; /* RLIMIT_NOFILE, -1: keep */
 	bool setsid; /* its own session and process group (KillMode= stands on it) */
+	bool setpgid; /* without setsid: its own process group in the spawner's session */
 	/* signals whose disposition the child resets to the default (bit n: signal n); all by
 	 * default, a caller that knows which ones it changed names only those (fewer syscalls
 	 * while the parent waits) */

@@ -3,7 +3,9 @@
 # connection, side by side in one run, in a private network namespace (127.0.0.1 only).
 #   socketd plain; socketd TCPWrap=yes with a 1,000-line hosts.allow; xinetd; BusyBox inetd
 #   (built here from Debian's source, cached); ucspi-tcp tcpserver; systemd-socket-activate
-#   -a; BusyBox inetd + `gatebox tcpd` with the same hosts.allow; and three raw accept loops
+#   -a; BusyBox inetd + `gatebox tcpd` and BusyBox inetd + Debian's tcpd (the classic chain:
+#   libwrap reads /etc/hosts.*, so the tables are bind-mounted there in a private mount
+#   namespace) with the same hosts.allow; and three raw accept loops
 #   (tests/bench/rawloop.c: posix_spawn, vfork+exec, fork+exec) as the floor.
 # Every server starts the same static service (tests/bench/hello.c: one line, exit). The
 # client (tests/bench/connload.c) makes N connections at each concurrency, reads each to
@@ -82,8 +84,10 @@ if [ -z "${_GB_BENCH_INNER:-}" ]; then
 		say "installing ucspi-tcp (tcpserver)"
 		apt-get install -y -qq ucspi-tcp >/dev/null 2>&1 || say "ucspi-tcp could not be installed"
 	fi
+	# a private mount namespace too: Debian's tcpd reads only /etc/hosts.allow and
+	# /etc/hosts.deny, so the benchmark's tables are bind-mounted over them in there
 	_GB_BENCH_INNER=1 S=$S GATEBOX=$GATEBOX BB=$BB N=$N REPS=$REPS CONCS=$CONCS \
-		unshare -n -- bash "$0"
+		unshare -n -m -- bash "$0"
 	exit $?
 fi
 
@@ -192,6 +196,17 @@ service bench
 EOF
 echo "7104 stream tcp nowait root $SVC gbhello" > "$S/inetd.conf"
 echo "7107 stream tcp nowait root $GATEBOX tcpd $SVC" > "$S/inetd-tcpd.conf"
+# the classic chain: Debian's tcpd (libwrap, dynamic), argv[0] absolute so it runs $SVC
+echo "7111 stream tcp nowait root /usr/sbin/tcpd $SVC" > "$S/inetd-debian-tcpd.conf"
+debian_tcpd=""
+if [ ! -x /usr/sbin/tcpd ]; then
+	debian_tcpd="Debian's tcpd not installed (apt-get install tcpd)"
+elif [ ! -e /etc/hosts.allow ] || [ ! -e /etc/hosts.deny ]; then
+	debian_tcpd="no /etc/hosts.allow or /etc/hosts.deny to bind the tables over"
+elif ! { mount --make-rprivate / && mount --bind "$S/hosts.allow" /etc/hosts.allow &&
+	mount --bind "$S/hosts.deny" /etc/hosts.deny; } 2>/dev/null; then
+	debian_tcpd="could not bind-mount the tables over /etc/hosts.{allow,deny}"
+fi
 
 server socketd 7101 "$GATEBOX" socketd -f -u "$S/u-plain"
 server "socketd TCPWrap" 7102 env "${WRAPENV[@]}" "$GATEBOX" socketd -f -u "$S/u-wrap"
@@ -208,7 +223,10 @@ if command -v systemd-socket-activate >/dev/null; then
 	server systemd-socket-activate 7106 systemd-socket-activate -l 127.0.0.1:7106 -a --inetd "$SVC"
 else SKIPPED+=("systemd-socket-activate: not installed (Debian's systemd package)"); fi
 if [ -x "$BB" ]; then
-	server "busybox inetd + tcpd" 7107 env "${WRAPENV[@]}" "$BB" inetd -f -e -q 1024 "$S/inetd-tcpd.conf"
+	server "busybox inetd + gatebox tcpd" 7107 env "${WRAPENV[@]}" "$BB" inetd -f -e -q 1024 "$S/inetd-tcpd.conf"
+	if [ -z "$debian_tcpd" ]; then
+		server "busybox inetd + Debian tcpd" 7111 "$BB" inetd -f -e -q 1024 "$S/inetd-debian-tcpd.conf"
+	else SKIPPED+=("busybox inetd + Debian tcpd: $debian_tcpd"); fi
 else SKIPPED+=("busybox inetd + tcpd: no BusyBox inetd"); fi
 server "raw posix_spawn" 7108 "$S/rawloop" posix_spawn 7108 "$SVC"
 server "raw vfork+exec" 7109 "$S/rawloop" vfork 7109 "$SVC"

@@ -99,6 +99,14 @@ check "Accept=yes: REMOTE_PORT and TCPREMOTEPORT agree" bash -c '[ "$(sed -n "s/
 check "Accept=yes: tcpserver's PROTO, TCPLOCALIP, TCPLOCALPORT" bash -c 'grep -qx PROTO=TCP <<<"$1" && grep -qx TCPLOCALIP=127.0.0.1 <<<"$1" && grep -qx TCPLOCALPORT=7010 <<<"$1"' _ "$out"
 check "Environment= with quotes" grep -qx "GB_VAR=a b" <<<"$out"
 check "User=, UMask=, WorkingDirectory=" grep -qx "uid=$(id -u nobody) umask=0077 cwd=/tmp" <<<"$out"
+check "an instance leads its own process group (KillMode= signals it)" grep -qx "pgrp-is-pid=yes sid=.*" <<<"$out"
+if (exec 9</dev/tty) 2>/dev/null; then # socketd shares the terminal run from: its own session
+	check "... and its own session when socketd has a terminal" bash -c \
+		'pid=$(sed -n "s/^pid=//p" <<<"$1"); grep -qx "pgrp-is-pid=yes sid=$pid" <<<"$1"' _ "$out"
+else
+	check "... in socketd's session when socketd has no terminal (no new session, no autogroup)" \
+		grep -qx "pgrp-is-pid=yes sid=$(ps -o sid= -p "$SD_PID" | tr -d ' ')" <<<"$out"
+fi
 check "specifiers %p %i: the instance name systemd would give" grep -qE "^args=echo 0-127\.0\.0\.1:7010-127\.0\.0\.1:[0-9]+$" <<<"$out"
 check "the connection is stdin and stdout" grep -qx "got=line1" <<<"$out"
 check "a clean environment with systemd's default PATH" grep -qx "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin" <<<"$out"

@@ -10,4 +10,9 @@ for v in REMOTE_ADDR REMOTE_PORT PROTO TCPREMOTEIP TCPREMOTEPORT TCPLOCALIP TCPL
 done
 echo "args=$*"
 echo "uid=$(id -u) umask=$(umask) cwd=$(pwd)"
+# process group and session: fields 5 and 6 of /proc/self/stat, after the ") " of the name
+read -r st </proc/$$/stat
+set -- ${st##*) }
+echo "pid=$$"
+echo "pgrp-is-pid=$([ "$3" = "$$" ] && echo yes || echo no) sid=$4"
 read -r line && echo "got=$line"
