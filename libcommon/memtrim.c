@@ -1,6 +1,7 @@
 /* see memtrim.h */
 #include "common.h"
 #include "memtrim.h"
+#include "rawsys.h"
 #include "scan.h"
 
 #include <stdint.h>
@@ -82,59 +83,7 @@ static void read_maps(void)
 }
 
 /* System calls made without calling into libc (whose code lies elsewhere in the text):
- * the trimmed text must not fault back between the drop and the sleep. */
-#if defined(__x86_64__)
-#define HAVE_RAW 1
-static inline long raw5(long nr, long a, long b, long c, long d, long e)
-{
-	long ret;
-	register long r10 __asm__("r10") = d;
-	register long r8 __asm__("r8") = e;
-
-	__asm__ volatile("syscall"
-			 : "=a"(ret)
-			 : "a"(nr), "D"(a), "S"(b), "d"(c), "r"(r10), "r"(r8)
-			 : "rcx", "r11", "memory");
-	return ret;
-}
-#elif defined(__aarch64__)
-#define HAVE_RAW 1
-static inline long raw5(long nr, long a, long b, long c, long d, long e)
-{
-	register long x8 __asm__("x8") = nr;
-	register long x0 __asm__("x0") = a;
-	register long x1 __asm__("x1") = b;
-	register long x2 __asm__("x2") = c;
-	register long x3 __asm__("x3") = d;
-	register long x4 __asm__("x4") = e;
-
-	__asm__ volatile("svc 0"
-			 : "+r"(x0)
-			 : "r"(x8), "r"(x1), "r"(x2), "r"(x3), "r"(x4)
-			 : "memory");
-	return x0;
-}
-#elif defined(__arm__) && !defined(__thumb__)
-#define HAVE_RAW 1
-static inline long raw5(long nr, long a, long b, long c, long d, long e)
-{
-	register long r7 __asm__("r7") = nr;
-	register long r0 __asm__("r0") = a;
-	register long r1 __asm__("r1") = b;
-	register long r2 __asm__("r2") = c;
-	register long r3 __asm__("r3") = d;
-	register long r4 __asm__("r4") = e;
-
-	__asm__ volatile("svc 0"
-			 : "+r"(r0)
-			 : "r"(r7), "r"(r1), "r"(r2), "r"(r3), "r"(r4)
-			 : "memory");
-	return r0;
-}
-#else
-#define HAVE_RAW 0
-#endif
-
+ * the trimmed text must not fault back between the drop and the sleep (rawsys.h). */
 int memtrim_poll(struct pollfd *pfd, nfds_t n, int timeout_ms)
 {
 	uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
@@ -145,20 +94,20 @@ int memtrim_poll(struct pollfd *pfd, nfds_t n, int timeout_ms)
 		read_maps();
 	if (!maps.stack_lo)
 		return poll(pfd, n, timeout_ms);
-#if HAVE_RAW
+#if RAW_SYSCALLS
 	{
 		struct timespec ts = {timeout_ms / 1000, (long)(timeout_ms % 1000) * 1000000};
 		long r;
 
 		/* a page of margin below this frame: only raw system calls run until the sleep */
 		if (sp > maps.stack_lo + 2 * page)
-			raw5(SYS_madvise, (long)maps.stack_lo, (long)(sp - page - maps.stack_lo),
-			     MADV_DONTNEED, 0, 0);
+			raw_syscall(SYS_madvise, (long)maps.stack_lo,
+				    (long)(sp - page - maps.stack_lo), MADV_DONTNEED, 0, 0);
 		for (size_t i = 0; i < maps.n; i++)
-			raw5(SYS_madvise, (long)maps.lo[i], (long)(maps.hi[i] - maps.lo[i]),
-			     MADV_DONTNEED, 0, 0);
-		r = raw5(SYS_ppoll, (long)pfd, (long)n, timeout_ms < 0 ? 0 : (long)&ts, 0,
-			 (long)(_NSIG / 8));
+			raw_syscall(SYS_madvise, (long)maps.lo[i], (long)(maps.hi[i] - maps.lo[i]),
+				    MADV_DONTNEED, 0, 0);
+		r = raw_syscall(SYS_ppoll, (long)pfd, (long)n, timeout_ms < 0 ? 0 : (long)&ts, 0,
+				(long)(_NSIG / 8));
 		(void)mark;
 		if (r < 0) {
 			errno = (int)-r;

@@ -3,9 +3,11 @@
  * the two reporting fields and the LISTEN_PID digits, and leaves by execve or _exit. */
 #include "common.h"
 #include "sup.h"
+#include "rawsys.h"
 
 #include <fcntl.h>
 #include <grp.h>
+#include <sched.h>
 #include <signal.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -27,25 +29,58 @@ void sup_spawn_init(struct sup_spawn *s)
 		~(uint64_t)1;
 }
 
-static int report_fd = -1; /* the child's end of the check_exec pipe */
 /* the spawner's umask, read at its first spawn (the daemons set theirs once, at start-up):
  * a child whose UMask= is the same makes no call for it */
 static int own_umask = -1;
 
-static _Noreturn void child_fail(struct sup_spawn *s, int step)
-{
-	int what[2] = {step, errno};
+/* What the child reads: the request, and where it reports a failure before exec. With
+ * vfork both are the caller's (it is suspended until the exec); a detached child gets a
+ * copy of its own (see spawn_detached). */
+struct child_ctx {
+	struct sup_spawn *s;
+	int report_fd; /* the check_exec pipe's write end, or -1 */
+	bool shared; /* vfork: s is the caller's, and failed_step reaches it */
+};
 
-	s->failed_errno = errno;
-	s->failed_step = step;
-	if (report_fd >= 0 && write(report_fd, what, sizeof(what)) < 0) {
+/* The child's system calls. With RAW_SYSCALLS they never touch errno (a detached child
+ * shares the caller's memory, TLS included, while the caller runs on); each returns the
+ * kernel's result or -errno. */
+#if RAW_SYSCALLS
+#define K0(nr) raw_sys0(nr)
+#define K1(nr, a) raw_sys1(nr, a)
+#define K2(nr, a, b) raw_sys2(nr, a, b)
+#define K3(nr, a, b, c) raw_sys3(nr, a, b, c)
+#define K4(nr, a, b, c, d) raw_sys4(nr, a, b, c, d)
+#else
+static long k_ret(long r)
+{
+	return r < 0 ? -(long)errno : r;
+}
+#define K0(nr) k_ret(syscall(nr))
+#define K1(nr, a) k_ret(syscall(nr, a))
+#define K2(nr, a, b) k_ret(syscall(nr, a, b))
+#define K3(nr, a, b, c) k_ret(syscall(nr, a, b, c))
+#define K4(nr, a, b, c, d) k_ret(syscall(nr, a, b, c, d))
+#endif
+#define KFAILED(r) ((r) < 0 && (r) > -4096)
+
+static _Noreturn void child_fail(const struct child_ctx *c, int step, long kret)
+{
+	int what[2] = {step, (int)-kret};
+
+	if (c->shared) {
+		c->s->failed_errno = what[1];
+		c->s->failed_step = step;
 	}
-	_exit(step);
+	if (c->report_fd >= 0)
+		(void)K3(SYS_write, c->report_fd, what, sizeof(what));
+	for (;;)
+		(void)K1(SYS_exit_group, step);
 }
 
-static void write_pid(char *slot, pid_t pid)
+static void write_pid(char *slot, long pid)
 {
-	char digits[16];
+	char digits[24];
 	int n = 0;
 
 	do
@@ -71,60 +106,56 @@ static bool sources_collide(const int *src, int n, int ntargets, int extra_targe
 	return false;
 }
 
-/* F_DUPFD_CLOEXEC by the kernel call: libc's wrapper adds an F_SETFD for kernels older than
- * 2.6.24 (a system call per fd, per connection) */
-static int dup_above(int fd, int min)
+/* src becomes fd dst, open across exec (dup3: arm64 has no dup2; onto itself, a dup would
+ * keep close-on-exec, so the flag is cleared instead) */
+static void place(const struct child_ctx *c, int src, int dst)
 {
-	return (int)syscall(SYS_fcntl, fd, F_DUPFD_CLOEXEC, min);
+	long r = src == dst ? K3(SYS_fcntl, dst, F_SETFD, 0) : K3(SYS_dup3, src, dst, 0);
+
+	if (KFAILED(r))
+		child_fail(c, SUP_EXIT_FDS, r);
 }
 
-/* src becomes fd dst, open across exec */
-static void place(struct sup_spawn *s, int src, int dst)
+static void child(const struct child_ctx *c)
 {
-	/* dup2 onto itself would keep close-on-exec */
-	if (src == dst ? fcntl(dst, F_SETFD, 0) < 0 : dup2(src, dst) < 0)
-		child_fail(s, SUP_EXIT_FDS);
-}
-
-static void child(struct sup_spawn *s)
-{
+	const struct sup_spawn *s = c->s;
 	int nt = 3 + s->nfds, nsrc = nt + (s->extra_fd >= 0), top = nt + 3, nul = -1;
 	int moved[SUP_MAX_FDS + 4];
-	sigset_t none;
+	/* the kernel's sigaction: all zero is SIG_DFL (handler, flags, restorer, mask on
+	 * x86_64, arm and arm64); and an empty 64-bit signal mask */
+	static const struct {
+		void *handler;
+		unsigned long flags;
+		void *restorer;
+		unsigned mask[2];
+	} dfl;
+	static const unsigned none[2];
+	long r;
 
-	/* signals: the defaults, nothing blocked (socketd blocks what its signalfd reads) */
-	for (int sig = 1; sig < 64 && sig < _NSIG; sig++) {
-		if (!((s->reset_signals >> sig) & 1) || sig == SIGKILL || sig == SIGSTOP)
-			continue;
-		if (sig < 32) {
-			signal(sig, SIG_DFL);
-		} else {
-			/* the real-time signals libc keeps for itself (glibc's make leaves 32 and
-			 * 33 ignored; musl's signal() refuses them): the kernel call, all zero is
-			 * SIG_DFL (handler, flags, restorer, mask on x86_64, arm and arm64) */
-			static const struct {
-				void *handler;
-				unsigned long flags;
-				void *restorer;
-				unsigned mask[2];
-			} dfl;
-
-			syscall(SYS_rt_sigaction, sig, &dfl, NULL, sizeof(dfl.mask));
-		}
+	/* signals: the defaults (also the real-time ones libc keeps for itself, which glibc's
+	 * make leaves ignored), nothing blocked (socketd blocks what its signalfd reads) */
+	for (int sig = 1; sig < 64 && sig < _NSIG; sig++)
+		if (((s->reset_signals >> sig) & 1) && sig != SIGKILL && sig != SIGSTOP)
+			(void)K4(SYS_rt_sigaction, sig, &dfl, 0, sizeof(dfl.mask));
+	(void)K4(SYS_rt_sigprocmask, SIG_SETMASK, none, 0, sizeof(none));
+	if (s->setsid || s->setpgid) {
+		r = s->setsid ? K0(SYS_setsid) : K2(SYS_setpgid, 0, 0);
+		if (KFAILED(r))
+			child_fail(c, SUP_EXIT_SETSID, r);
 	}
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
-	if (s->setsid ? setsid() < 0 : s->setpgid && setpgid(0, 0) < 0)
-		child_fail(s, SUP_EXIT_SETSID);
 	if (s->listen_pid)
-		write_pid(s->listen_pid + 11, getpid());
+		write_pid(s->listen_pid + 11, K0(SYS_getpid));
 	if (s->watchdog_pid)
-		write_pid(s->watchdog_pid + 13, getpid());
+		write_pid(s->watchdog_pid + 13, K0(SYS_getpid));
 	for (int i = 0; i < 3; i++) {
 		moved[i] = s->stdio[i];
 		if (moved[i] < 0) {
-			if (nul < 0 && (nul = open("/dev/null", O_RDWR | O_CLOEXEC)) < 0)
-				child_fail(s, SUP_EXIT_STDIN);
+			if (nul < 0) {
+				r = K4(SYS_openat, AT_FDCWD, "/dev/null", O_RDWR | O_CLOEXEC, 0);
+				if (KFAILED(r))
+					child_fail(c, SUP_EXIT_STDIN, r);
+				nul = (int)r;
+			}
 			moved[i] = nul;
 		}
 	}
@@ -137,60 +168,274 @@ static void child(struct sup_spawn *s)
 	 * accepted above them, stderr kept as fd 2) needs no move: three system calls per
 	 * connection, not nine. */
 	if (sources_collide(moved, nsrc, nt, s->extra_target))
-		for (int i = 0; i < nsrc; i++)
-			if ((moved[i] = dup_above(moved[i], top)) < 0)
-				child_fail(s, SUP_EXIT_FDS);
+		for (int i = 0; i < nsrc; i++) {
+			r = K3(SYS_fcntl, moved[i], F_DUPFD_CLOEXEC, top);
+			if (KFAILED(r))
+				child_fail(c, SUP_EXIT_FDS, r);
+			moved[i] = (int)r;
+		}
 	for (int i = 0; i < nt; i++) {
-		place(s, moved[i], i);
+		place(c, moved[i], i);
 		if (i >= 3) {
-			int fl = fcntl(i, F_GETFL);
+			long fl = K2(SYS_fcntl, i, F_GETFL);
 
-			if (fl >= 0 && (fl & O_NONBLOCK))
-				fcntl(i, F_SETFL, fl & ~O_NONBLOCK);
+			if (!KFAILED(fl) && (fl & O_NONBLOCK))
+				(void)K3(SYS_fcntl, i, F_SETFL, fl & ~O_NONBLOCK);
 		}
 	}
 	/* after the others: its target may be the number of a moved source */
 	if (s->extra_fd >= 0)
-		place(s, moved[nt], s->extra_target);
-	if (s->ngroups >= 0 && setgroups((size_t)s->ngroups, s->groups) < 0)
-		child_fail(s, SUP_EXIT_GROUP);
-	if (s->gid >= 0 && setgid((gid_t)s->gid) < 0)
-		child_fail(s, SUP_EXIT_GROUP);
-	if (s->uid >= 0 && setuid((uid_t)s->uid) < 0)
-		child_fail(s, SUP_EXIT_USER);
+		place(c, moved[nt], s->extra_target);
+	if (s->ngroups >= 0 && KFAILED(r = K2(RAW_SYS_setgroups, s->ngroups, s->groups)))
+		child_fail(c, SUP_EXIT_GROUP, r);
+	if (s->gid >= 0 && KFAILED(r = K1(RAW_SYS_setgid, s->gid)))
+		child_fail(c, SUP_EXIT_GROUP, r);
+	if (s->uid >= 0 && KFAILED(r = K1(RAW_SYS_setuid, s->uid)))
+		child_fail(c, SUP_EXIT_USER, r);
 	if (s->umask >= 0 && s->umask != own_umask)
-		umask((mode_t)s->umask);
-	if (s->nice != SUP_NICE_KEEP && setpriority(PRIO_PROCESS, 0, s->nice) < 0)
-		child_fail(s, SUP_EXIT_NICE);
+		(void)K1(SYS_umask, s->umask);
+	if (s->nice != SUP_NICE_KEEP && KFAILED(r = K3(SYS_setpriority, PRIO_PROCESS, 0, s->nice)))
+		child_fail(c, SUP_EXIT_NICE, r);
 	if (s->nofile >= 0) {
-		struct rlimit rl = {(rlim_t)s->nofile, (rlim_t)s->nofile};
+		unsigned long long rl[2] = {(unsigned long long)s->nofile,
+					    (unsigned long long)s->nofile};
 
-		if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
-			child_fail(s, SUP_EXIT_LIMITS);
+		if (KFAILED(r = K4(SYS_prlimit64, 0, RLIMIT_NOFILE, rl, 0)))
+			child_fail(c, SUP_EXIT_LIMITS, r);
 	}
-	if (s->cwd && chdir(s->cwd) < 0)
-		child_fail(s, SUP_EXIT_CHDIR);
-	execve(s->path, s->argv, s->envp);
-	child_fail(s, SUP_EXIT_EXEC);
+	if (s->cwd && KFAILED(r = K1(SYS_chdir, s->cwd)))
+		child_fail(c, SUP_EXIT_CHDIR, r);
+	r = K3(SYS_execve, s->path, s->argv, s->envp);
+	child_fail(c, SUP_EXIT_EXEC, r);
 }
+
+/* --- detached: a child that shares the caller's memory (no page tables copied, as vfork)
+ * but does not hold the caller until it execs (as fork). Under load the difference is the
+ * caller's whole exec wait per connection. The child works on a block of its own: a copy
+ * of the request, its strings and arrays, and its stack; the kernel clears block->tid when
+ * the child execs or exits (CLONE_CHILD_CLEARTID), and the block is freed after that. Not
+ * under the sanitizers (the child would run instrumented code on a foreign stack), and not
+ * where clone refuses CLONE_VM without a thread (qemu-user): vfork then. */
+#if RAW_SYSCALLS && !defined(__SANITIZE_ADDRESS__) && !defined(GATEBOX_NO_DETACH)
+#define CAN_DETACH 1
+#define CHILD_STACK 16384
+
+struct spawn_block {
+	struct spawn_block *next;
+	size_t cap; /* its size: a spare block serves any request that fits */
+	pid_t pid;
+	volatile pid_t tid;
+	struct sup_spawn s;
+	struct child_ctx ctx;
+	_Alignas(16) char data[]; /* strings and arrays, then the stack */
+};
+
+static struct spawn_block *in_flight, *spare;
+static unsigned nspare;
+static bool detach_refused;
+
+/* blocks are reused (a busy socket would otherwise map, fault in and unmap one per
+ * connection): up to SPARES wait for the next spawns, until sup_spawn_release() */
+#define SPARES 4
+#define BLOCK_MIN 24576
+
+static size_t round16(size_t n)
+{
+	return (n + 15) & ~(size_t)15;
+}
+
+/* the size of a NULL-terminated vector's copy: pointers, then its strings (a slot the
+ * child writes its pid into keeps room for the digits) */
+static size_t vector_size(char *const *v, const struct sup_spawn *s)
+{
+	size_t n = sizeof(char *);
+
+	for (size_t i = 0; v && v[i]; i++)
+		n += sizeof(char *) + strlen(v[i]) + 1 +
+			(v[i] == s->listen_pid || v[i] == s->watchdog_pid ? 24 : 0);
+	return round16(n);
+}
+
+static char *const *copy_vector(char *const *v, char **at, struct sup_spawn *copy,
+				const struct sup_spawn *s)
+{
+	size_t count = 0;
+	char **out = (char **)(void *)*at, *p;
+
+	while (v && v[count])
+		count++;
+	p = (char *)(out + count + 1);
+	for (size_t i = 0; i < count; i++) {
+		size_t len = strlen(v[i]) + 1;
+
+		out[i] = memcpy(p, v[i], len);
+		if (v[i] == s->listen_pid)
+			copy->listen_pid = out[i];
+		if (v[i] == s->watchdog_pid)
+			copy->watchdog_pid = out[i];
+		p += len + (v[i] == s->listen_pid || v[i] == s->watchdog_pid ? 24 : 0);
+	}
+	out[count] = NULL;
+	*at = (char *)(void *)out + vector_size(v, s);
+	return out;
+}
+
+static int detached_main(void *arg)
+{
+	child(&((struct spawn_block *)arg)->ctx);
+	return 127;
+}
+
+void sup_spawn_sweep(void)
+{
+	for (struct spawn_block **b = &in_flight; *b;) {
+		/* a child that failed before exec keeps its block until sup_spawn_failed */
+		if ((*b)->tid == 0 && !(*b)->s.failed_step) {
+			struct spawn_block *done = *b;
+
+			*b = done->next;
+			if (nspare < SPARES) {
+				done->next = spare;
+				spare = done;
+				nspare++;
+			} else {
+				free(done);
+			}
+		} else {
+			b = &(*b)->next;
+		}
+	}
+}
+
+void sup_spawn_release(void)
+{
+	sup_spawn_sweep();
+	while (spare) {
+		struct spawn_block *b = spare;
+
+		spare = b->next;
+		free(b);
+	}
+	nspare = 0;
+}
+
+static struct spawn_block *block_get(size_t size)
+{
+	struct spawn_block **p = &spare, *b;
+
+	for (; *p; p = &(*p)->next)
+		if ((*p)->cap >= size) {
+			b = *p;
+			*p = b->next;
+			nspare--;
+			return b;
+		}
+	size = size < BLOCK_MIN ? BLOCK_MIN : size;
+	if ((b = malloc(size)) != NULL)
+		b->cap = size;
+	return b;
+}
+
+/* the child's pid, 0 when clone refused (the caller then vforks), or -1 */
+static pid_t spawn_detached(struct sup_spawn *s)
+{
+	size_t path = strlen(s->path) + 1, cwd = s->cwd ? strlen(s->cwd) + 1 : 0;
+	size_t groups = s->ngroups > 0 ? (size_t)s->ngroups * sizeof(gid_t) : 0;
+	size_t size = sizeof(struct spawn_block) + vector_size(s->argv, s) +
+		vector_size(s->envp, s) + round16(groups) + round16(path + cwd) + CHILD_STACK;
+	struct spawn_block *b;
+	char *at;
+	pid_t pid;
+
+	sup_spawn_sweep();
+	if ((b = block_get(size)) == NULL)
+		return -1;
+	size = b->cap;
+	b->s = *s;
+	b->ctx.s = &b->s;
+	b->ctx.report_fd = -1;
+	b->ctx.shared = true; /* a failure before exec is noted in the block's copy */
+	at = b->data;
+	b->s.argv = copy_vector(s->argv, &at, &b->s, s);
+	b->s.envp = copy_vector(s->envp, &at, &b->s, s);
+	if (groups)
+		b->s.groups = memcpy(at, s->groups, groups);
+	at += round16(groups);
+	b->s.path = memcpy(at, s->path, path);
+	b->s.cwd = s->cwd ? memcpy(at + path, s->cwd, cwd) : NULL;
+	b->tid = -1;
+	/* the stack is the block's end, 16-byte aligned as every ABI here wants */
+	pid = clone(detached_main, (char *)b + (size & ~(size_t)15),
+		    CLONE_VM | CLONE_CHILD_CLEARTID | SIGCHLD, b, NULL, NULL, &b->tid);
+	if (pid < 0) {
+		int e = errno;
+
+		free(b);
+		if (e == EINVAL || e == ENOSYS) {
+			detach_refused = true;
+			return 0;
+		}
+		errno = e;
+		return -1;
+	}
+	b->pid = pid;
+	b->next = in_flight;
+	in_flight = b;
+	return pid;
+}
+
+bool sup_spawn_failed(pid_t pid, int *step, int *err, const char **path)
+{
+	for (struct spawn_block *b = in_flight; b; b = b->next)
+		if (b->pid == pid && b->tid == 0 && b->s.failed_step) {
+			*step = b->s.failed_step;
+			*err = b->s.failed_errno;
+			*path = b->s.path; /* valid until the next sweep, which takes the block */
+			b->s.failed_step = 0;
+			return true;
+		}
+	return false;
+}
+#else
+void sup_spawn_sweep(void)
+{
+}
+
+void sup_spawn_release(void)
+{
+}
+
+bool sup_spawn_failed(pid_t pid, int *step, int *err, const char **path)
+{
+	(void)pid, (void)step, (void)err, (void)path;
+	return false;
+}
+#endif
 
 pid_t sup_spawn(struct sup_spawn *s)
 {
-	pid_t pid;
-
+	struct child_ctx c = {s, -1, true};
 	int report[2] = {-1, -1};
+	pid_t pid;
 
 	s->failed_step = 0;
 	s->failed_errno = 0;
-	if (s->check_exec && pipe2(report, O_CLOEXEC) < 0)
-		return -1;
-	report_fd = report[1];
 	if (own_umask < 0) {
 		mode_t m = umask(022);
 
 		umask(m);
 		own_umask = (int)m;
 	}
+#ifdef CAN_DETACH
+	if (s->detached && !s->check_exec && !detach_refused) {
+		s->pid = pid = spawn_detached(s);
+		if (pid != 0)
+			return pid;
+	}
+#endif
+	if (s->check_exec && pipe2(report, O_CLOEXEC) < 0)
+		return -1;
+	c.report_fd = report[1];
 	s->pid = pid = vfork();
 	if (pid < 0) {
 		int e = errno;
@@ -199,13 +444,11 @@ pid_t sup_spawn(struct sup_spawn *s)
 			close(report[0]);
 			close(report[1]);
 		}
-		report_fd = -1;
 		errno = e;
 		return -1;
 	}
 	if (pid == 0)
-		child(s);
-	report_fd = -1;
+		child(&c);
 	if (report[0] >= 0) {
 		int what[2];
 		ssize_t n;

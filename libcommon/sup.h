@@ -53,6 +53,11 @@ struct sup_spawn {
 	/* learn a failure before exec through a close-on-exec pipe rather than the memory vfork
 	 * shares (costs a pipe; needed where vfork is a fork, as under qemu-user) */
 	bool check_exec;
+	/* don't hold the caller until the child execs (per-connection instances): the child
+	 * shares memory as with vfork but works on a copy of this request, and its failures
+	 * before exec are seen only in its exit status. Falls back to vfork where that is
+	 * not possible (sanitizer builds, qemu-user, Thumb). */
+	bool detached;
 	pid_t pid; /* the child's, also when it failed before exec (it has exited then) */
 	/* set by the child when it fails before exec (vfork shares this memory) */
 	volatile int failed_step, failed_errno;
@@ -67,6 +72,14 @@ void sup_spawn_init(struct sup_spawn *s);
  * then failed_step holds the SUP_EXIT_ code and failed_errno its errno, and the child has
  * exited with that code). */
 pid_t sup_spawn(struct sup_spawn *s);
+/* Free what detached children no longer need (those that have exec'd or exited): called
+ * by the spawner after reaping; sup_spawn does it too. */
+void sup_spawn_sweep(void);
+/* A detached child reaped with pid (before sup_spawn_sweep): true when it failed before
+ * its exec, with the SUP_EXIT_ step, the errno and the program it was to run. */
+bool sup_spawn_failed(pid_t pid, int *step, int *err, const char **path);
+/* And give back the blocks kept for reuse (before a long sleep). */
+void sup_spawn_release(void);
 /* "exit-code", "signal", "core-dump" and the status number or signal, from a wait status. */
 const char *sup_status_kind(int status);
 int sup_status_value(int status);

@@ -113,6 +113,12 @@ static void reap(struct sd_state *st)
 
 				if (s->active)
 					s->active--;
+				int step, err;
+				const char *path;
+
+				if (!(WIFEXITED(status) && WEXITSTATUS(status) == 0) &&
+				    sup_spawn_failed(pid, &step, &err, &path))
+					sd_spawn_failure_log(s->svc.name, step, path, err);
 				if (!(WIFEXITED(status) && WEXITSTATUS(status) == 0) &&
 				    !s->svc.ignore_failure)
 					log_msg(LOG_NOTICE, "%s: process %ld %s, status=%d",
@@ -123,6 +129,7 @@ static void reap(struct sd_state *st)
 			break;
 		}
 	}
+	sup_spawn_sweep(); /* what the children reaped here needed until their exec */
 	if (st->nchildren == 0 && st->children_cap > 8) {
 		/* a flood is over: its table goes, the next connection starts a small one */
 		free(st->children);
@@ -376,6 +383,7 @@ static int run(struct sd_state *st, int ready_fd)
 		 * the faults that map the text again) */
 		if ((timeout < 0 || timeout > 1000) && busy_since_trim) {
 			if (quiet_second) {
+				sup_spawn_release();
 				polled = memtrim_poll(pfd, n, timeout);
 				busy_since_trim = false;
 			} else {

@@ -228,6 +228,12 @@ static const char *step_name(int step)
 					 : "SETUP";
 }
 
+void sd_spawn_failure_log(const char *unit, int step, const char *path, int err)
+{
+	log_msg(LOG_ERR, "%s: Failed at step %s spawning %s: %s", unit, step_name(step), path,
+		strerror(err));
+}
+
 pid_t sd_spawn(struct sd_state *st, const struct sd_spawn_req *rq)
 {
 	const struct sd_service *svc = rq->svc;
@@ -314,6 +320,7 @@ pid_t sd_spawn(struct sd_state *st, const struct sd_spawn_req *rq)
 	sp.setpgid = true;
 	sp.watchdog_pid = rq->watchdog_pid;
 	sp.check_exec = rq->conn < 0; /* services; the per-connection path stays lean */
+	sp.detached = rq->conn >= 0; /* instances: socketd goes on while one execs */
 	if (rq->notify_fd >= 0 && svc->notify_fd >= 3) {
 		sp.extra_fd = rq->notify_fd;
 		sp.extra_target = svc->notify_fd;
@@ -329,8 +336,8 @@ pid_t sd_spawn(struct sd_state *st, const struct sd_spawn_req *rq)
 		*rq->failed_step = pid < 0 ? sp.failed_step : 0;
 	if (pid < 0) {
 		if (sp.failed_step)
-			log_msg(LOG_ERR, "%s: Failed at step %s spawning %s: %s", rq->unit_name,
-				step_name(sp.failed_step), argv[0], strerror(sp.failed_errno));
+			sd_spawn_failure_log(rq->unit_name, sp.failed_step, argv[0],
+					     sp.failed_errno);
 		else
 			log_errno(LOG_ERR, "%s: vfork", rq->unit_name);
 	}

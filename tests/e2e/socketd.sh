@@ -176,7 +176,27 @@ printf 'echo : 127.0.0.1\n' > "$T/allow2"
 printf 'ALL : ALL\n' > "$T/deny2"
 unit proxy.socket '[Socket]\nListenStream=127.0.0.1:7092\n' enable
 unit proxy.service '[Service]\nExecStart=/lib/systemd/systemd-socket-proxyd 127.0.0.1:7090\n'
+# identity and limits of an instance (the per-connection spawn works on raw system calls
+# in a child that shares socketd's memory: each key must still reach the program)
+cat > "$T/limits.sh" <<'EOF'
+read -r st </proc/$$/stat
+set -- ${st##*) }
+echo "nofile=$(ulimit -n) nice=${17} groups=$(id -G) cwd=$(pwd)"
+EOF
+unit limits.socket '[Socket]\nListenStream=127.0.0.1:7093\nAccept=yes\n' enable
+unit limits@.service '[Service]\nExecStart=/bin/sh '"$T"'/limits.sh\nUser=nobody\nSupplementaryGroups=daemon\nNice=5\nLimitNOFILE=123\nWorkingDirectory=/\n'
+unit badexec.socket '[Socket]\nListenStream=127.0.0.1:7094\nAccept=yes\n' enable
+unit badexec@.service '[Service]\nExecStart='"$T"'/no-such-program\n'
+chmod 755 "$T" && chmod 644 "$T/limits.sh"
 start_socketd
+testing "Accept=yes instance: LimitNOFILE=, Nice=, User= with SupplementaryGroups=, WorkingDirectory=" \
+	"timeout 10 socat -t 5 - TCP4:127.0.0.1:7093 </dev/null" \
+	"nofile=123 nice=5 groups=$(id -g nobody) $(getent group daemon | cut -d: -f3) cwd=/\n" "" ""
+testing "Accept=yes instance whose program is missing: the connection is closed" \
+	"timeout 10 socat -t 5 - TCP4:127.0.0.1:7094 </dev/null | wc -c" "0\n" "" ""
+check "... the failure is logged with its step and cause" \
+	logged "Failed at step EXEC spawning $T/no-such-program: No such file or directory"
+check "... and socketd goes on" kill -0 "$SD_PID"
 testing "tcpd under socketd (ExecStart=tcpd DAEMON): allowed" \
 	"timeout 10 socat -t 5 - TCP4:127.0.0.1:7091 </dev/null" "served through tcpd\n" "" ""
 printf 'echo : 10.0.0.1\n' > "$T/allow2"
@@ -193,7 +213,8 @@ else
 	skip "Accept=no with systemd-socket-proxyd" "/lib/systemd/systemd-socket-proxyd missing (package systemd)"
 fi
 stop_socketd
-rm -f "$U/sockets.target.wants/httpd.socket" "$U/sockets.target.wants/tcpd.socket" "$U/sockets.target.wants/proxy.socket"
+rm -f "$U/sockets.target.wants/httpd.socket" "$U/sockets.target.wants/tcpd.socket" "$U/sockets.target.wants/proxy.socket" \
+	"$U/sockets.target.wants/limits.socket" "$U/sockets.target.wants/badexec.socket"
 
 # --- a flood under MaxConnections: all served, nothing leaks
 unit flood.socket '[Socket]\nListenStream=127.0.0.1:7050\nAccept=yes\nMaxConnections=16\nBacklog=4096\nTriggerLimitBurst=0\n' enable
