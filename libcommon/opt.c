@@ -51,3 +51,32 @@ int opt_getopt(int argc, char *const argv[], const char *optstring)
 	}
 	return c;
 }
+
+/* The digits as a whole number, then one division by the power of ten of the point and the
+ * exponent: exact for up to 15 digits (the whole number and 10^k are), so "1.5" is 1.5. */
+double opt_atof(const char *s)
+{
+	double v = 0, p = 1;
+	int neg, e = 0, x = 0, xneg;
+
+	while (*s == ' ' || (*s >= '\t' && *s <= '\r'))
+		s++;
+	neg = *s == '-';
+	s += *s == '-' || *s == '+';
+	for (; *s >= '0' && *s <= '9'; s++)
+		v = v * 10 + (*s - '0');
+	if (*s == '.')
+		for (s++; *s >= '0' && *s <= '9'; s++, e--)
+			v = v * 10 + (*s - '0');
+	if (*s == 'e' || *s == 'E') {
+		xneg = s[1] == '-';
+		for (s += 1 + (s[1] == '-' || s[1] == '+'); *s >= '0' && *s <= '9' && x < 400; s++)
+			x = x * 10 + (*s - '0');
+		e += xneg ? -x : x;
+	}
+	for (; e > 0; e--)
+		v *= 10;
+	for (; e < 0; e++)
+		p *= 10;
+	return (neg ? -v : v) / p;
+}

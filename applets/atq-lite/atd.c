@@ -402,7 +402,7 @@ int atd_main(int argc, char **argv)
 			check = true;
 			break;
 		case 'l':
-			g.load = strtod(optarg, NULL);
+			g.load = opt_atof(optarg);
 			if (g.load <= 0)
 				g.load = 1.5;
 			break;

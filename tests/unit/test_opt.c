@@ -22,5 +22,13 @@ int main(void)
 	CHECK("overflow is ERANGE",
 	      opt_ulong("99999999999999999999999", 10, 0, ~0UL, &v) == -1 && errno == ERANGE);
 	CHECK("NULL fails", opt_ulong(NULL, 10, 0, 1, &v) == -1 && errno == EINVAL);
+	CHECK("atof: integer", opt_atof("2") == 2.0);
+	CHECK("atof: decimal", opt_atof("1.5") == 1.5);
+	CHECK("atof: leading point and blanks", opt_atof(" \t.25") == 0.25);
+	CHECK("atof: sign", opt_atof("-0.5") == -0.5 && opt_atof("+3") == 3.0);
+	CHECK("atof: exponent", opt_atof("15e-1") == 1.5 && opt_atof("1E3") == 1000.0);
+	CHECK("atof: junk after the number is ignored", opt_atof("0.75load") == 0.75);
+	CHECK("atof: an 'e' without digits ends the number", opt_atof("4e") == 4.0);
+	CHECK("atof: not a number is 0", opt_atof("x1") == 0.0 && opt_atof("") == 0.0);
 	return unit_done();
 }
