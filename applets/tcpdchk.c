@@ -421,7 +421,7 @@ int tcpdchk_main(int argc, char **argv)
 			deny = "hosts.deny";
 			break;
 		case 'i':
-			conf = optarg;
+			conf = opt_arg;
 			break;
 		case 'v':
 			g.verbose = true;
@@ -430,7 +430,7 @@ int tcpdchk_main(int argc, char **argv)
 			usage(argv[0]);
 		}
 	}
-	if (argc != optind)
+	if (argc != opt_ind)
 		usage(argv[0]);
 	rules_request_init(&rq, "", &hooks, NULL);
 	if (stat(dir, &st) < 0)

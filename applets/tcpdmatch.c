@@ -108,16 +108,16 @@ int tcpdmatch_main(int argc, char **argv)
 			deny = "hosts.deny";
 			break;
 		case 'i':
-			inet_conf = optarg;
+			inet_conf = opt_arg;
 			break;
 		default:
 			usage(argv[0]);
 		}
 	}
-	if (argc != optind + 2)
+	if (argc != opt_ind + 2)
 		usage(argv[0]);
-	daemon = argv[optind];
-	client = argv[optind + 1];
+	daemon = argv[opt_ind];
+	client = argv[opt_ind + 1];
 	server = strchr(daemon, '@');
 	if (server)
 		*server++ = '\0';

@@ -402,20 +402,20 @@ int atd_main(int argc, char **argv)
 			check = true;
 			break;
 		case 'l':
-			g.load = strtod(optarg, NULL);
+			g.load = opt_atof(opt_arg);
 			if (g.load <= 0)
 				g.load = 1.5;
 			break;
 		case 'b':
-			if (opt_ulong(optarg, 10, 0, 86400, &ul) < 0)
-				die(EXIT_USAGE, "-b: not a number of seconds: %s", optarg);
+			if (opt_ulong(opt_arg, 10, 0, 86400, &ul) < 0)
+				die(EXIT_USAGE, "-b: not a number of seconds: %s", opt_arg);
 			g.interval = (long)ul;
 			break;
 		default:
 			applet_usage_exit(EXIT_USAGE);
 		}
 	}
-	if (optind < argc)
+	if (opt_ind < argc)
 		applet_usage_exit(EXIT_USAGE);
 	g.dirfd = spool_open(paths_get(PATHS_SPOOL_DIR), !check);
 	if (g.dirfd < 0)

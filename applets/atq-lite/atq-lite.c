@@ -143,9 +143,9 @@ static int dry_run(int argc, char **argv)
 	while ((c = opt_getopt(argc, argv, "+t:")) != -1) {
 		if (c != 't')
 			applet_usage_exit(1);
-		touch = optarg;
+		touch = opt_arg;
 	}
-	when = at_parse_time(argc - optind, argv + optind, touch, now);
+	when = at_parse_time(argc - opt_ind, argv + opt_ind, touch, now);
 	at_iso8601(out, sizeof(out), when);
 	printf("%s\n", out);
 	return 0;
@@ -678,18 +678,18 @@ int atq_lite_main(int argc, char **argv)
 						     : "-q:f:u:mMvt:lrdbcVhsRo:")) != -1) {
 		switch (c) {
 		case 1:
-			ops[nops++] = optarg;
+			ops[nops++] = opt_arg;
 			break;
 		case 'q':
-			if (strlen(optarg) != 1 || !spool_queue_ok((unsigned char)optarg[0]))
+			if (strlen(opt_arg) != 1 || !spool_queue_ok((unsigned char)opt_arg[0]))
 				usage();
-			queue = (unsigned char)optarg[0];
+			queue = (unsigned char)opt_arg[0];
 			break;
 		case 'f':
-			file = optarg;
+			file = opt_arg;
 			break;
 		case 'u':
-			user = optarg;
+			user = opt_arg;
 			break;
 		case 'm':
 			mail = 1;
@@ -701,13 +701,13 @@ int atq_lite_main(int argc, char **argv)
 			verbose = true;
 			break;
 		case 't':
-			touch = optarg;
+			touch = opt_arg;
 			break;
 		case 'R':
 			rerun = true;
 			break;
 		case 'o':
-			fmt = optarg;
+			fmt = opt_arg;
 			break;
 		case 'V':
 			show_version = true;
@@ -726,8 +726,8 @@ int atq_lite_main(int argc, char **argv)
 			usage();
 		}
 	}
-	while (optind < argc)
-		ops[nops++] = argv[optind++];
+	while (opt_ind < argc)
+		ops[nops++] = argv[opt_ind++];
 	if (show_version) {
 		version();
 		if (!nops && !mode && !touch)

@@ -514,7 +514,7 @@ int socketd_main(int argc, char **argv)
 	while ((c = opt_getopt(argc, argv, "fnvu:r:g:")) != -1) {
 		switch (c) {
 		case 'g':
-			group = optarg;
+			group = opt_arg;
 			break;
 		case 'f':
 			st.foreground = true;
@@ -526,18 +526,18 @@ int socketd_main(int argc, char **argv)
 			st.verbose = true;
 			break;
 		case 'u':
-			st.unit_dir = optarg;
+			st.unit_dir = opt_arg;
 			break;
 		case 'r':
-			if (opt_ulong(optarg, 10, 0, 1024, &ready) < 0)
-				die(EXIT_USAGE, "-r: not a file descriptor: %s", optarg);
+			if (opt_ulong(opt_arg, 10, 0, 1024, &ready) < 0)
+				die(EXIT_USAGE, "-r: not a file descriptor: %s", opt_arg);
 			ready_fd = (int)ready;
 			break;
 		default:
 			applet_usage_exit(EXIT_USAGE);
 		}
 	}
-	if (optind != argc)
+	if (opt_ind != argc)
 		applet_usage_exit(EXIT_USAGE);
 	st.ctl_gid = -1;
 	if (group && *group) {
