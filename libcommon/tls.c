@@ -434,6 +434,7 @@ struct tls_conn *tls_accept(struct tls_server *srv, int fd, int timeout_ms, stru
 		return NULL;
 	}
 	c->fd = fd;
+	tls_alloc_cache();
 	mbedtls_ssl_init(&c->ssl);
 	if (mbedtls_ssl_setup(&c->ssl, &srv->conf) != 0) {
 		str_printf(err, errsize, "out of memory for the TLS context");

@@ -38,6 +38,11 @@ struct tls_server;
 struct tls_conn;
 
 #if ENABLE_TLS
+/* mbedtls's allocator (tls_alloc.c); tls_alloc_cache() keeps freed small blocks for reuse
+ * from then on (a connection's process) */
+void *tls_calloc(size_t n, size_t size);
+void tls_free(void *p);
+void tls_alloc_cache(void);
 /* "mbedtls 3.6.6": the library's own version string, for --version. */
 const char *tls_library_version(void);
 /* Load and check the credentials: NULL with the reason in err (naming the file). */

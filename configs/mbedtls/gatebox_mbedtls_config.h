@@ -17,6 +17,13 @@
 #define MBEDTLS_HAVE_TIME
 #define MBEDTLS_HAVE_TIME_DATE /* certificate validity */
 #define MBEDTLS_PSA_CRYPTO_EXTERNAL_RNG /* mbedtls_psa_external_get_random() in tls.c */
+#define MBEDTLS_PLATFORM_C
+#define MBEDTLS_PLATFORM_MEMORY /* calloc/free with a per-connection cache: tls_alloc.c */
+#include <stddef.h>
+void *tls_calloc(size_t n, size_t size);
+void tls_free(void *p);
+#define MBEDTLS_PLATFORM_CALLOC_MACRO tls_calloc
+#define MBEDTLS_PLATFORM_FREE_MACRO tls_free
 
 /* symmetric */
 #define MBEDTLS_AES_C
