@@ -140,8 +140,9 @@ all: $(O)/gatebox $(O)/gatebox.links
 HOT_OBJS := $(O)/libcommon/rules_match.o $(O)/libcommon/rules_table.o $(O)/libcommon/rules_file.o \
             $(O)/libcommon/rules_inet.o $(O)/libcommon/str.o
 $(HOT_OBJS): HOT_CFLAGS := $(if $(filter -Os,$(CFLAGS)),-O2)
-# and so are the ciphers and the field arithmetic of TLS, per record and per handshake
-MBEDTLS_HOT := aes aesni gcm chacha20 poly1305 chachapoly sha256 sha512 bignum_core ecp ecp_curves
+# and so are the ciphers and the field arithmetic of TLS, per record and per handshake;
+# software AES only where it runs: a native (x86_64) build encrypts with AES-NI
+MBEDTLS_HOT := $(if $(CROSS_COMPILE),aes) aesni gcm chacha20 poly1305 chachapoly sha256 sha512 bignum_core ecp ecp_curves
 $(patsubst %,$(O)/mbedtls/%.o,$(MBEDTLS_HOT)): HOT_CFLAGS := $(if $(filter -Os,$(CFLAGS)),-O2)
 
 $(O)/%.o: %.c

@@ -218,6 +218,10 @@ struct tls_server *tls_server_new(const struct tls_settings *ts, char *err, size
 		str_printf(err, errsize, "PSA crypto initialisation failed");
 		goto fail;
 	}
+	if (!tls_x25519_selftest()) {
+		str_printf(err, errsize, "X25519 self-test failed: this build's TLS is broken");
+		goto fail;
+	}
 	if (!load_certs(&srv->chain, ts->cert, "TLSCertificate=", err, errsize) ||
 	    !load_key(srv, ts->key, err, errsize))
 		goto fail;

@@ -49,6 +49,14 @@ void tls_free(void *p);
 #define MBEDTLS_ECP_NIST_OPTIM
 #define MBEDTLS_ECP_WINDOW_SIZE 4
 #define MBEDTLS_ECP_FIXED_POINT_OPTIM 1 /* precomputed tables: keygen and signing 3-4x faster */
+#if defined(__SIZEOF_INT128__)
+/* X25519's ladder step and final division in radix 2^51 (libcommon/tls_x25519.c): each of
+ * the two scalar multiplications of a handshake 0.45 -> 0.06 ms on x86_64 */
+#define MBEDTLS_ECP_INTERNAL_ALT
+#define MBEDTLS_ECP_DOUBLE_ADD_MXZ_ALT
+#define MBEDTLS_ECP_NORMALIZE_MXZ_ALT
+#define MBEDTLS_ECP_NO_FALLBACK /* Curve25519 is the one Montgomery curve: always ours */
+#endif
 #define MBEDTLS_ECDH_C
 #define MBEDTLS_ECDSA_C
 #define MBEDTLS_RSA_C
