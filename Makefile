@@ -141,8 +141,9 @@ HOT_OBJS := $(O)/libcommon/rules_match.o $(O)/libcommon/rules_table.o $(O)/libco
             $(O)/libcommon/rules_inet.o $(O)/libcommon/str.o
 $(HOT_OBJS): HOT_CFLAGS := $(if $(filter -Os,$(CFLAGS)),-O2)
 # and so are the ciphers and the field arithmetic of TLS, per record and per handshake;
-# software AES only where it runs: a native (x86_64) build encrypts with AES-NI
-MBEDTLS_HOT := $(if $(CROSS_COMPILE),aes) aesni gcm chacha20 poly1305 chachapoly sha256 sha512 bignum_core ecp ecp_curves
+# software AES and GHASH only where they run: a native (x86_64) build has AES-NI and
+# PCLMULQDQ (measured: AES-128-GCM 390 MB/s with gcm.c at -Os or -O2, 2.4 kB less)
+MBEDTLS_HOT := $(if $(CROSS_COMPILE),aes gcm) aesni chacha20 poly1305 chachapoly sha256 sha512 bignum_core ecp ecp_curves
 $(patsubst %,$(O)/mbedtls/%.o,$(MBEDTLS_HOT)): HOT_CFLAGS := $(if $(filter -Os,$(CFLAGS)),-O2)
 
 $(O)/%.o: %.c

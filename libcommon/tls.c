@@ -1,5 +1,6 @@
 /* The mbedtls wrapper (see tls.h): credentials, the handshake under a deadline, and the
  * two-way plaintext proxy with half-close. Returns errors in caller buffers; prints nothing. */
+#define MBEDTLS_ALLOW_PRIVATE_ACCESS /* the RSA blinding pairs (blind_refill) */
 #include "common.h"
 #include "suites.h"
 #include "tls.h"
@@ -17,6 +18,7 @@
 #include <mbedtls/pk.h>
 #include <mbedtls/platform_util.h>
 #include <mbedtls/psa_util.h>
+#include <mbedtls/rsa.h>
 #include <mbedtls/sha256.h>
 #include <mbedtls/ssl.h>
 #include <mbedtls/x509_crt.h>
@@ -24,6 +26,7 @@
 
 #define TLS_FILE_MAX (256 * 1024) /* a PEM chain or key larger than this is not one */
 #define TLS_IO_BUF 16384 /* one full record per read and per write */
+#define BLIND_BATCH 32 /* RSA blinding pairs made at a time, with one modular inversion */
 
 struct tls_server {
 	mbedtls_ssl_config conf;
@@ -31,6 +34,9 @@ struct tls_server {
 	mbedtls_pk_context key;
 	int ciphers[SUITES_MAX + 1];
 	uint16_t groups[SUITES_MAX + 1];
+	/* RSA keys: blinding pairs (Vi, Vf) not yet given to a connection's process */
+	mbedtls_mpi vi[BLIND_BATCH], vf[BLIND_BATCH];
+	int blinds;
 };
 
 struct tls_conn {
@@ -213,6 +219,10 @@ struct tls_server *tls_server_new(const struct tls_settings *ts, char *err, size
 	mbedtls_x509_crt_init(&srv->chain);
 	mbedtls_x509_crt_init(&srv->ca);
 	mbedtls_pk_init(&srv->key);
+	for (int i = 0; i < BLIND_BATCH; i++) {
+		mbedtls_mpi_init(&srv->vi[i]);
+		mbedtls_mpi_init(&srv->vf[i]);
+	}
 	/* no generator state is created: the RNG is getrandom (see above) */
 	if (psa_crypto_init() != PSA_SUCCESS) {
 		str_printf(err, errsize, "PSA crypto initialisation failed");
@@ -256,10 +266,81 @@ fail:
 	return NULL;
 }
 
+/* The pairs a connection's process does not need: all but the one in the key */
+static void blind_drop(struct tls_server *srv)
+{
+	for (int i = 0; i < BLIND_BATCH; i++) {
+		mbedtls_mpi_free(&srv->vi[i]); /* zeroises */
+		mbedtls_mpi_free(&srv->vf[i]);
+	}
+	srv->blinds = 0;
+}
+
+/* BLIND_BATCH pairs as mbedtls makes one, Vf random and Vi = Vf^-e mod N, with one
+ * inversion for them all (Montgomery's trick: invert the product, then peel each factor
+ * off with two multiplications). mbedtls inverts per pair: 0.8 ms of constant-time
+ * inversion for RSA-2048, in every connection's process, whose fresh key has none. */
+static int blind_refill(struct tls_server *srv, mbedtls_rsa_context *rsa)
+{
+	mbedtls_mpi *vi = srv->vi, *vf = srv->vf, inv, t;
+	int r = 0, j;
+
+	mbedtls_mpi_init(&inv);
+	mbedtls_mpi_init(&t);
+	/* vi[j] = vf[0] * ... * vf[j] mod N for now */
+	for (j = 0; j < BLIND_BATCH && r == 0; j++) {
+		r = mbedtls_mpi_fill_random(&vf[j], mbedtls_rsa_get_len(rsa) - 1,
+					    mbedtls_psa_get_random, MBEDTLS_PSA_RANDOM_STATE);
+		if (r == 0 && j == 0)
+			r = mbedtls_mpi_copy(&vi[0], &vf[0]);
+		else if (r == 0 && (r = mbedtls_mpi_mul_mpi(&vi[j], &vi[j - 1], &vf[j])) == 0)
+			r = mbedtls_mpi_mod_mpi(&vi[j], &vi[j], &rsa->N);
+	}
+	if (r == 0)
+		r = mbedtls_mpi_inv_mod(&inv, &vi[BLIND_BATCH - 1], &rsa->N);
+	/* inv = (vf[0] ... vf[j])^-1: vf[j]^-1 = inv * vf[0] ... vf[j-1], then drop vf[j] */
+	for (j = BLIND_BATCH - 1; j >= 0 && r == 0; j--) {
+		if (j == 0)
+			r = mbedtls_mpi_copy(&t, &inv);
+		else if ((r = mbedtls_mpi_mul_mpi(&t, &inv, &vi[j - 1])) == 0 &&
+			 (r = mbedtls_mpi_mod_mpi(&t, &t, &rsa->N)) == 0 &&
+			 (r = mbedtls_mpi_mul_mpi(&inv, &inv, &vf[j])) == 0)
+			r = mbedtls_mpi_mod_mpi(&inv, &inv, &rsa->N);
+		if (r == 0)
+			r = mbedtls_mpi_exp_mod(&vi[j], &t, &rsa->E, &rsa->N, &rsa->RN);
+	}
+	mbedtls_mpi_free(&inv);
+	mbedtls_mpi_free(&t);
+	if (r != 0)
+		blind_drop(srv);
+	else
+		srv->blinds = BLIND_BATCH;
+	return r;
+}
+
+void tls_server_fork_prepare(struct tls_server *srv)
+{
+	mbedtls_rsa_context *rsa;
+
+	if (!srv || mbedtls_pk_get_type(&srv->key) != MBEDTLS_PK_RSA)
+		return;
+	rsa = mbedtls_pk_rsa(srv->key);
+	/* the last child's pair leaves the key (zeroised); without a new one (a failed
+	 * refill: never seen) the child makes its own, as mbedtls does */
+	mbedtls_mpi_free(&rsa->Vi);
+	mbedtls_mpi_free(&rsa->Vf);
+	if (srv->blinds == 0 && blind_refill(srv, rsa) != 0)
+		return;
+	srv->blinds--;
+	mbedtls_mpi_swap(&rsa->Vi, &srv->vi[srv->blinds]);
+	mbedtls_mpi_swap(&rsa->Vf, &srv->vf[srv->blinds]);
+}
+
 void tls_server_free(struct tls_server *srv)
 {
 	if (!srv)
 		return;
+	blind_drop(srv);
 	mbedtls_ssl_config_free(&srv->conf);
 	mbedtls_x509_crt_free(&srv->chain);
 	mbedtls_x509_crt_free(&srv->ca);
@@ -269,8 +350,10 @@ void tls_server_free(struct tls_server *srv)
 
 void tls_server_forget_key(struct tls_server *srv)
 {
-	if (srv)
-		mbedtls_pk_free(&srv->key); /* zeroises what it frees */
+	if (!srv)
+		return;
+	mbedtls_pk_free(&srv->key); /* zeroises what it frees */
+	blind_drop(srv);
 }
 
 void tls_server_cert(const struct tls_server *srv, char *subject, size_t size, long long *not_after)
@@ -438,6 +521,7 @@ struct tls_conn *tls_accept(struct tls_server *srv, int fd, int timeout_ms, stru
 		return NULL;
 	}
 	c->fd = fd;
+	blind_drop(srv); /* other connections' pairs: this one has its own in the key */
 	tls_alloc_cache();
 	mbedtls_ssl_init(&c->ssl);
 	if (mbedtls_ssl_setup(&c->ssl, &srv->conf) != 0) {

@@ -51,6 +51,9 @@ const char *tls_library_version(void);
 /* Load and check the credentials: NULL with the reason in err (naming the file). */
 struct tls_server *tls_server_new(const struct tls_settings *ts, char *err, size_t errsize);
 void tls_server_free(struct tls_server *srv);
+/* Just before the fork of a connection's process: an RSA key gets a fresh blinding pair
+ * (made BLIND_BATCH at a time), so the child neither makes its own nor shares one. */
+void tls_server_fork_prepare(struct tls_server *srv);
 /* Zeroise the private key: a connection's process calls it for every server but its own,
  * and for its own once the handshake is over (no renegotiation needs it again). */
 void tls_server_forget_key(struct tls_server *srv);
@@ -85,6 +88,10 @@ static inline void tls_server_free(struct tls_server *srv)
 	(void)srv;
 }
 static inline void tls_server_forget_key(struct tls_server *srv)
+{
+	(void)srv;
+}
+static inline void tls_server_fork_prepare(struct tls_server *srv)
 {
 	(void)srv;
 }
