@@ -6,6 +6,8 @@
 #include "tls.h"
 
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <sys/random.h>
 #include <sys/socket.h>
@@ -394,6 +396,11 @@ static int net_recv(void *ctx, unsigned char *buf, size_t len)
 	return errno == ECONNRESET ? MBEDTLS_ERR_NET_CONN_RESET : MBEDTLS_ERR_NET_RECV_FAILED;
 }
 
+static void cork(int fd, int on)
+{
+	setsockopt(fd, IPPROTO_TCP, TCP_CORK, &on, sizeof(on));
+}
+
 static long long mono_ms(void)
 {
 	struct timespec ts;
@@ -529,10 +536,14 @@ struct tls_conn *tls_accept(struct tls_server *srv, int fd, int timeout_ms, stru
 		goto fail;
 	}
 	mbedtls_ssl_set_bio(&c->ssl, &c->fd, net_send, net_recv, NULL);
-	while ((r = mbedtls_ssl_handshake(&c->ssl)) != 0) {
+	/* mbedtls sends each handshake message as it is made, and TCP_NODELAY makes each a
+	 * segment of its own (six for a TLS 1.3 server's flight): corked, a flight leaves as
+	 * one when the handshake waits for the client (a failure for a non-TCP fd is moot) */
+	while (cork(fd, 1), (r = mbedtls_ssl_handshake(&c->ssl)) != 0) {
 		struct pollfd p = {.fd = fd};
 		long long left = deadline - mono_ms();
 
+		cork(fd, 0);
 		if (r == MBEDTLS_ERR_SSL_WANT_READ)
 			p.events = POLLIN;
 		else if (r == MBEDTLS_ERR_SSL_WANT_WRITE)
@@ -550,6 +561,7 @@ struct tls_conn *tls_accept(struct tls_server *srv, int fd, int timeout_ms, stru
 			goto fail;
 		}
 	}
+	cork(fd, 0);
 	peer_info(c, info);
 	return c;
 fail:

@@ -42,7 +42,9 @@ void tls_free(void *p);
 
 /* public key */
 #define MBEDTLS_BIGNUM_C
-#define MBEDTLS_MPI_WINDOW_SIZE 6 /* RSA private operations: faster for a few hundred bytes */
+/* RSA private operations: 3.6 scans the whole window table per lookup (constant time), so
+ * past 4 it costs more than it saves (RSA-2048 sign: 1.62 ms at 4, 1.64 at 5, 1.74 at 6) */
+#define MBEDTLS_MPI_WINDOW_SIZE 4
 #define MBEDTLS_ECP_C
 #define MBEDTLS_ECP_DP_SECP256R1_ENABLED
 #define MBEDTLS_ECP_DP_CURVE25519_ENABLED
