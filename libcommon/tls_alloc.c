@@ -55,10 +55,11 @@ void *tls_calloc(size_t n, size_t size)
 
 void tls_free(void *p)
 {
-	union head *h = (union head *)p - 1;
+	union head *h;
 
 	if (!p)
 		return;
+	h = (union head *)p - 1;
 	if (caching && h->cls) {
 		*(void **)p = cache[h->cls];
 		cache[h->cls] = h;

@@ -6,7 +6,9 @@
  *   certificates  RSA (PKCS#1 v1.5 for 1.2, PSS for 1.3) and ECDSA P-256, client ones verified
  * and nothing else (no session cache or tickets: each connection is its own process; no
  * renegotiation, no DTLS, no PSK). Every random byte comes from getrandom(2) through PSA's
- * external RNG hook (tls.c): no DRBG state exists, so nothing random is shared by a fork. */
+ * external RNG hook (tls.c): no DRBG state exists, so nothing random is shared by a fork.
+ * Three hooks are ours, for speed: mbedtls's calloc/free (tls_alloc.c), X25519's field
+ * arithmetic (tls_x25519.c, 64-bit targets) and the RSA blinding pairs (tls.c). */
 #ifndef GATEBOX_MBEDTLS_CONFIG_H
 #define GATEBOX_MBEDTLS_CONFIG_H
 
