@@ -230,8 +230,9 @@ struct tls_server *tls_server_new(const struct tls_settings *ts, char *err, size
 		str_printf(err, errsize, "PSA crypto initialisation failed");
 		goto fail;
 	}
-	if (!tls_x25519_selftest()) {
-		str_printf(err, errsize, "X25519 self-test failed: this build's TLS is broken");
+	if (!tls_x25519_selftest() || !tls_p256_selftest()) {
+		str_printf(err, errsize,
+			   "X25519/P-256 self-test failed: this build's TLS is broken");
 		goto fail;
 	}
 	if (!load_certs(&srv->chain, ts->cert, "TLSCertificate=", err, errsize) ||

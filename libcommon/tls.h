@@ -46,6 +46,8 @@ void tls_free(void *p);
 void tls_alloc_cache(void);
 /* X25519 gives RFC 7748's answer (tls_x25519.c; run once per process, at the first load) */
 bool tls_x25519_selftest(void);
+/* and P-256 RFC 6979's (tls_p256.c) */
+bool tls_p256_selftest(void);
 /* "mbedtls 3.6.6": the library's own version string, for --version. */
 const char *tls_library_version(void);
 /* Load and check the credentials: NULL with the reason in err (naming the file). */

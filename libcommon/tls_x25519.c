@@ -153,9 +153,10 @@ static void fe_mul_small(fe h, const fe f, uint64_t k)
 	h[0] += 19 * (uint64_t)(t >> 51);
 }
 
+/* every curve compiled in (MBEDTLS_ECP_NO_FALLBACK): P-256's hooks are tls_p256.c's */
 unsigned char mbedtls_internal_ecp_grp_capable(const mbedtls_ecp_group *grp)
 {
-	return grp->id == MBEDTLS_ECP_DP_CURVE25519;
+	return grp->id == MBEDTLS_ECP_DP_CURVE25519 || grp->id == MBEDTLS_ECP_DP_SECP256R1;
 }
 
 int mbedtls_internal_ecp_init(const mbedtls_ecp_group *grp)

@@ -59,7 +59,13 @@ void tls_free(void *p);
 #define MBEDTLS_ECP_INTERNAL_ALT
 #define MBEDTLS_ECP_DOUBLE_ADD_MXZ_ALT
 #define MBEDTLS_ECP_NORMALIZE_MXZ_ALT
-#define MBEDTLS_ECP_NO_FALLBACK /* Curve25519 is the one Montgomery curve: always ours */
+/* and P-256's point doubling and mixed addition (libcommon/tls_p256.c): our key share
+ * 0.18 -> ms, the shared secret 0.51 -> ms, an ECDSA signature 0.24 -> ms */
+#define MBEDTLS_ECP_DOUBLE_JAC_ALT
+#define MBEDTLS_ECP_ADD_MIXED_ALT
+#define MBEDTLS_ECP_NORMALIZE_JAC_ALT
+#define MBEDTLS_ECP_NORMALIZE_JAC_MANY_ALT
+#define MBEDTLS_ECP_NO_FALLBACK /* both curves are always ours: mbedtls's steps compiled out */
 #endif
 #define MBEDTLS_ECDH_C
 #define MBEDTLS_ECDSA_C
