@@ -207,6 +207,7 @@ static const uint16_t sig_algs[] = {
 
 struct tls_server *tls_server_new(const struct tls_settings *ts, char *err, size_t errsize)
 {
+	static int ecp_checked; /* the curves' known answers: 0 not yet, 1 right, -1 wrong */
 	struct tls_server *srv = calloc(1, sizeof(*srv));
 	static const uint16_t default_groups[] = {MBEDTLS_SSL_IANA_TLS_GROUP_X25519,
 						  MBEDTLS_SSL_IANA_TLS_GROUP_SECP256R1, 0};
@@ -230,7 +231,9 @@ struct tls_server *tls_server_new(const struct tls_settings *ts, char *err, size
 		str_printf(err, errsize, "PSA crypto initialisation failed");
 		goto fail;
 	}
-	if (!tls_x25519_selftest() || !tls_p256_selftest()) {
+	if (!ecp_checked)
+		ecp_checked = tls_x25519_selftest() && tls_p256_selftest() ? 1 : -1;
+	if (ecp_checked < 0) {
 		str_printf(err, errsize,
 			   "X25519/P-256 self-test failed: this build's TLS is broken");
 		goto fail;

@@ -44,10 +44,13 @@ struct tls_conn;
 void *tls_calloc(size_t n, size_t size);
 void tls_free(void *p);
 void tls_alloc_cache(void);
-/* X25519 gives RFC 7748's answer (tls_x25519.c; run once per process, at the first load) */
+/* Known answers, checked once per process at the first load: X25519 gives RFC 7748's
+ * (tls_x25519.c), P-256 RFC 6979's (tls_p256.c); tls_ecp_kat(GROUP, d, u or NULL for the
+ * generator, want, its length): d times that point, uncompressed, is want */
 bool tls_x25519_selftest(void);
-/* and P-256 RFC 6979's (tls_p256.c) */
 bool tls_p256_selftest(void);
+bool tls_ecp_kat(int group, const unsigned char d[32], const unsigned char *u,
+		 const unsigned char *want, size_t want_len);
 /* "mbedtls 3.6.6": the library's own version string, for --version. */
 const char *tls_library_version(void);
 /* Load and check the credentials: NULL with the reason in err (naming the file). */
