@@ -12,6 +12,7 @@
 
 #include "config.h"
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -38,11 +39,26 @@ struct tls_server;
 struct tls_conn;
 
 #if ENABLE_TLS
+/* mbedtls's allocator (tls_alloc.c); tls_alloc_cache() keeps freed small blocks for reuse
+ * from then on (a connection's process) */
+void *tls_calloc(size_t n, size_t size);
+void tls_free(void *p);
+void tls_alloc_cache(void);
+/* Known answers, checked once per process at the first load: X25519 gives RFC 7748's
+ * (tls_x25519.c), P-256 RFC 6979's (tls_p256.c); tls_ecp_kat(GROUP, d, u or NULL for the
+ * generator, want, its length): d times that point, uncompressed, is want */
+bool tls_x25519_selftest(void);
+bool tls_p256_selftest(void);
+bool tls_ecp_kat(int group, const unsigned char d[32], const unsigned char *u,
+		 const unsigned char *want, size_t want_len);
 /* "mbedtls 3.6.6": the library's own version string, for --version. */
 const char *tls_library_version(void);
 /* Load and check the credentials: NULL with the reason in err (naming the file). */
 struct tls_server *tls_server_new(const struct tls_settings *ts, char *err, size_t errsize);
 void tls_server_free(struct tls_server *srv);
+/* Just before the fork of a connection's process: an RSA key gets a fresh blinding pair
+ * (made BLIND_BATCH at a time), so the child neither makes its own nor shares one. */
+void tls_server_fork_prepare(struct tls_server *srv);
 /* Zeroise the private key: a connection's process calls it for every server but its own,
  * and for its own once the handshake is over (no renegotiation needs it again). */
 void tls_server_forget_key(struct tls_server *srv);
@@ -77,6 +93,10 @@ static inline void tls_server_free(struct tls_server *srv)
 	(void)srv;
 }
 static inline void tls_server_forget_key(struct tls_server *srv)
+{
+	(void)srv;
+}
+static inline void tls_server_fork_prepare(struct tls_server *srv)
 {
 	(void)srv;
 }

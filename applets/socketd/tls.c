@@ -413,6 +413,7 @@ pid_t sd_tls_spawn(struct sd_state *st, struct sd_socket *s, const struct sd_spa
 	if (!ENABLE_TLS)
 		return -1;
 	check_expiry(s, s->tls);
+	tls_server_fork_prepare(s->tls->srv);
 	pid = fork();
 	if (pid == 0)
 		tls_child(st, s, rq);

@@ -4,7 +4,10 @@
 #   handshakes/s  openssl s_time -new (full handshakes, no resumption) against a service that
 #                 exits at once (/bin/true), for TLS 1.3 and 1.2, ECDSA P-256 and RSA-2048,
 #                 with PAR clients in parallel; both servers fork and exec the service per
-#                 connection (stunnel's exec=, inetd style, as socketd's Accept=yes)
+#                 connection (stunnel's exec=, inetd style, as socketd's Accept=yes). s_time
+#                 offers X25519 first, so that is the key exchange. Beside the rates, each
+#                 server's CPU time per handshake (its own, its threads' and its reaped
+#                 children's: /proc/PID/stat), which the machine's other load leaves alone
 #   throughput    MB of zeros through the proxy, upload (service: wc -c) and download
 #                 (service: head -c), with socat's OPENSSL client
 #   size          stripped gatebox, defconfig with and without TLS, x86_64 and armhf (built
@@ -100,8 +103,10 @@ svc rsa 8420 rsa /bin/true
 svc up 8430 ec "/usr/bin/wc -c"
 svc down 8440 ec "$W/source.sh"
 GATEBOX_RUN_DIR=$W/run "$GATEBOX" socketd -f -u units 2>socketd.log &
+sd_pid=$!
 pids="$pids $!"
 stunnel4 stunnel.conf 2>stunnel.err &
+st_pid=$!
 pids="$pids $!"
 for port in 8410 8411 8420 8421 8430 8431 8440 8441; do
 	for _ in $(seq 50); do
@@ -111,30 +116,37 @@ for port in 8410 8411 8420 8421 8430 8431 8440 8441; do
 done
 say "gatebox: $("$GATEBOX" --version 2>&1 | head -n 1); stunnel: $(stunnel4 -version 2>&1 | grep -m1 -o 'stunnel [0-9.]*')"
 
-# handshakes/s: PAR s_time clients for SECS, their connection counts summed
-hs() { # hs PORT VERSION-FLAG PAR
-	local i total=0
+# CPU seconds x100 (clock ticks) of a server, its threads and its reaped children: socketd
+# reaps each connection's process, which reaps its service; stunnel reaps what it exec'd
+ticks() { awk '{ print $14 + $15 + $16 + $17 }' "/proc/$1/stat"; }
+# handshakes/s: PAR s_time clients for SECS, their connection counts summed; and the
+# server's CPU per handshake (ms), which the other load on the machine does not change
+hs() { # hs PORT VERSION-FLAG PAR SERVER-PID
+	local i total=0 t0 t1
+	t0=$(ticks "$4")
 	for i in $(seq "$3"); do
 		timeout 60 openssl s_time -connect "127.0.0.1:$1" -new -time "$SECS" $2 > "st.$i" 2>&1 &
 	done
 	wait
+	sleep 0.5 # the last connections' processes reaped
+	t1=$(ticks "$4")
 	for i in $(seq "$3"); do
 		n=$(grep -m1 -o '^[0-9]* connections in [0-9.]*s' "st.$i" | cut -d' ' -f1)
 		total=$((total + ${n:-0}))
 	done
-	awk -v n=$total -v s="$SECS" 'BEGIN { printf "%.0f", n / s }'
+	awk -v n=$total -v s="$SECS" -v t=$((t1 - t0)) 'BEGIN { printf "%.0f %.2f", n / s, n ? t * 10 / n : 0 }'
 }
-echo "| handshakes/s (s_time -new, service /bin/true) | clients | socketd | stunnel4 | socketd / stunnel4 |"
-echo "|---|---:|---:|---:|---:|"
+echo "| handshakes/s (s_time -new, service /bin/true) | clients | socketd | stunnel4 | socketd / stunnel4 | server CPU ms/handshake: socketd | stunnel4 |"
+echo "|---|---:|---:|---:|---:|---:|---:|"
 for cert in ec rsa; do
 	port=8410
 	[ $cert = rsa ] && port=8420
 	for v in "-tls1_3" "-tls1_2"; do
 		for p in $PAR; do
-			a=$(hs $port "$v" "$p")
-			b=$(hs $((port + 1)) "$v" "$p")
+			read -r a ca <<<"$(hs $port "$v" "$p" "$sd_pid")"
+			read -r b cb <<<"$(hs $((port + 1)) "$v" "$p" "$st_pid")"
 			label="TLS ${v#-tls}"
-			echo "| ${label/_/.} $([ $cert = ec ] && echo 'ECDSA P-256' || echo 'RSA-2048') | $p | $a | $b | $(awk -v a="$a" -v b="$b" 'BEGIN { printf "%.2f", b ? a / b : 0 }') |"
+			echo "| ${label/_/.} $([ $cert = ec ] && echo 'ECDSA P-256' || echo 'RSA-2048') | $p | $a | $b | $(awk -v a="$a" -v b="$b" 'BEGIN { printf "%.2f", b ? a / b : 0 }') | $ca | $cb |"
 		done
 	done
 done

@@ -167,6 +167,10 @@ for c in ECDHE-ECDSA-AES128-GCM-SHA256:TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256:7
 			"uid=$uid TLSv1.2 $iana REMOTE_ADDR=127.0.0.1\n" "" ""
 	done
 done
+# RSA blinding pairs come 32 at a time from socketd, one per connection: past a batch
+testing "34 RSA handshakes in a row, each its own blinding pair (a batch of 32, then the next)" \
+	"$(declare -f sc); P=$P; for i in \$(seq 34); do sc 7444 -tls1_2 -cipher ECDHE-RSA-AES128-GCM-SHA256 | cut -d' ' -f2; done | uniq -c | sed 's/^ *//'" \
+	"34 TLSv1.2\n" "" ""
 testing "TLS 1.2 ECDSA with X25519:P-256 exchanges keys on X25519" \
 	"timeout 20 openssl s_client -connect 127.0.0.1:7443 -tls1_2 -groups X25519:P-256 </dev/null 2>&1 | grep -o 'Server Temp Key: X25519'" \
 	"Server Temp Key: X25519\n" "" ""
