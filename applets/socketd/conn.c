@@ -164,8 +164,8 @@ static bool accept_one(struct sd_state *st, struct sd_socket *s, struct sd_liste
 	struct sockaddr_storage local;
 	socklen_t llen = sizeof(local);
 	const char *suffix;
-	int fd;
-	pid_t pid;
+	int fd, failed_step = 0;
+	pid_t pid, failed_pid = 0;
 	bool inet;
 
 	fd = accept4(l->fd, (struct sockaddr *)&peer, &plen, SOCK_CLOEXEC);
@@ -245,10 +245,14 @@ static bool accept_one(struct sd_state *st, struct sd_socket *s, struct sd_liste
 					  .peer_host = inet ? host : NULL,
 					  .local_host = inet && llen ? lhost : NULL,
 					  .out_fd = -1,
-					  .notify_fd = -1};
+					  .notify_fd = -1,
+					  .failed_pid = &failed_pid,
+					  .failed_step = &failed_step};
 
 		/* TLS: the handshake runs in the connection's own process, never here */
 		pid = s->tls ? sd_tls_spawn(st, s, &rq) : sd_spawn(st, &rq);
+		if (pid < 0 && failed_pid > 0) /* its exit status is the step: 203/EXEC, ... */
+			sd_instance_exit_log(s, failed_pid, failed_step << 8); /* exited */
 	}
 	close(fd);
 	if (pid > 0) {

@@ -95,6 +95,15 @@ void sd_close_socket(struct sd_socket *s)
 	}
 }
 
+/* an Accept=yes instance ended badly: logged alike whether the reaper saw it or its spawn
+ * already knew (a vfork child that failed before exec is reaped by sup_spawn itself) */
+void sd_instance_exit_log(const struct sd_socket *s, pid_t pid, int status)
+{
+	if (!(WIFEXITED(status) && WEXITSTATUS(status) == 0) && !s->svc.ignore_failure)
+		log_msg(LOG_NOTICE, "%s: process %ld %s, status=%d", s->svc.name, (long)pid,
+			sup_status_kind(status), sup_status_value(status));
+}
+
 static void reap(struct sd_state *st)
 {
 	int status;
@@ -119,11 +128,7 @@ static void reap(struct sd_state *st)
 				if (!(WIFEXITED(status) && WEXITSTATUS(status) == 0) &&
 				    sup_spawn_failed(pid, &step, &err, &path))
 					sd_spawn_failure_log(s->svc.name, step, path, err);
-				if (!(WIFEXITED(status) && WEXITSTATUS(status) == 0) &&
-				    !s->svc.ignore_failure)
-					log_msg(LOG_NOTICE, "%s: process %ld %s, status=%d",
-						s->svc.name, (long)pid, sup_status_kind(status),
-						sup_status_value(status));
+				sd_instance_exit_log(s, pid, status);
 			}
 			st->children[i] = st->children[--st->nchildren];
 			break;

@@ -331,6 +331,7 @@ struct sd_spawn_req {
 pid_t sd_spawn(struct sd_state *st, const struct sd_spawn_req *rq);
 /* "UNIT: Failed at step EXEC spawning PATH: No such file or directory" */
 void sd_spawn_failure_log(const char *unit, int step, const char *path, int err);
+void sd_instance_exit_log(const struct sd_socket *s, pid_t pid, int status);
 /* RuntimeDirectory=: /run/NAME made (mode, owner): 0, or -1 (logged). kept: one that
  * exists is left as it is (Accept=yes instances share it) */
 int sd_runtime_dir(const struct sd_service *svc, bool kept);

@@ -32,7 +32,9 @@ start_socketd() { # start_socketd [ENV=VAL...]: socketd -f on $U, waits for its 
 	env "$@" "$GATEBOX" socketd -f -u "$U" -r 3 3>"$T/ready" 2>>"$T/log" &
 	SD_PID=$!
 	track_pid $SD_PID
-	timeout 10 head -n 1 "$T/ready" >/dev/null
+	# to EOF: socketd closes the fd after the newline, and a count of its fds taken
+	# between the two would count it
+	timeout 10 cat "$T/ready" >/dev/null
 }
 stop_socketd() { kill "$SD_PID" 2>/dev/null; wait "$SD_PID" 2>/dev/null; SD_PID=; }
 ask() { timeout 10 socat -t 5 - "$1" 2>/dev/null <<<"${2:-hello}"; }
