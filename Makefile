@@ -194,7 +194,7 @@ $(MBEDTLS_LIB): $(MBEDTLS_OBJS)
 
 $(O)/gatebox_unstripped: $(GATEBOX_OBJS) $(LIBCOMMON) $(MBEDTLS_LIB)
 	$(say) LINK $@
-	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $(GATEBOX_OBJS) $(LIBCOMMON) $(MBEDTLS_LIB)
+	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -Wl,-Map=$(O)/gatebox.map -o $@ $(GATEBOX_OBJS) $(LIBCOMMON) $(MBEDTLS_LIB)
 
 $(O)/gatebox: $(O)/gatebox_unstripped
 ifeq ($(filter y,$(CONFIG_DEBUG))$(SANITIZE),)
@@ -286,7 +286,7 @@ fuzz:
 	@MAKE="$(MAKE)" tests/fuzz/run $(or $(FUZZ_SECONDS),60)
 
 clean:
-	rm -rf $(O)/*.o $(O)/applets $(O)/libcommon $(O)/mbedtls $(O)/tests $(O)/*.a $(O)/gatebox $(O)/gatebox_unstripped $(O)/gatebox.links
+	rm -rf $(O)/*.o $(O)/applets $(O)/libcommon $(O)/mbedtls $(O)/tests $(O)/*.a $(O)/gatebox $(O)/gatebox_unstripped $(O)/gatebox.map $(O)/gatebox.links
 distclean:
 	rm -rf $(O) third_party
 

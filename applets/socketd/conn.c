@@ -103,9 +103,10 @@ static bool tcpwrap_allows(struct sd_state *st, struct sd_socket *s, int fd,
 	}
 	rules_cache_access(&st->rules, &rq, &res);
 	if (!res.granted)
-		log_msg(rq.deny_severity, "%s: refused connect from %s (%s)%s%s%s%d", s->name,
-			rules_client(&rq), rules_host_addr(&rq.client), res.file ? " by " : "",
-			res.file ? res.file : "", res.file ? ":" : "", res.file ? res.line : 0);
+		sd_socket_log(s, rq.deny_severity, "refused connect from %s (%s)%s%s%s%d",
+			      rules_client(&rq), rules_host_addr(&rq.client),
+			      res.file ? " by " : "", res.file ? res.file : "", res.file ? ":" : "",
+			      res.file ? res.line : 0);
 	return res.granted;
 }
 

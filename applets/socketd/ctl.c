@@ -133,7 +133,7 @@ static void loaded_line(struct sd_state *st, struct ctl_reply *r, const char *pa
 			 preset ? "; preset: enabled" : "");
 }
 
-static int status_socket(struct sd_state *st, struct ctl_reply *r, const char *name)
+static int status_socket(struct sd_state *st, struct ctl_reply *r, const char *name, size_t lines)
 {
 	struct sd_socket *s = find(st, name);
 	char path[4096 + UNIT_NAME_MAX], ts[64], rel[64];
@@ -173,6 +173,7 @@ static int status_socket(struct sd_state *st, struct ctl_reply *r, const char *n
 			relative(rel, sizeof(rel), realtime_us() - st->failed_since);
 			ctl_reply_printf(r, 1, "     Active: failed (Result: %s) since %s; %s",
 					 st->failed_result, ts, rel);
+			sd_ring_show(&st->failed_log, r, lines);
 		} else {
 			ctl_reply_printf(r, 1, "     Active: inactive (dead)");
 		}
@@ -198,6 +199,7 @@ static int status_socket(struct sd_state *st, struct ctl_reply *r, const char *n
 		ctl_reply_printf(r, 1, "    TCPWrap: %s (%s, %s)", s->wrap_name,
 				 paths_get(PATHS_HOSTS_ALLOW), paths_get(PATHS_HOSTS_DENY));
 	sd_tls_status(s, r);
+	sd_ring_show(&s->log, r, lines);
 	return 0;
 }
 
@@ -243,6 +245,13 @@ int sd_socket_start(struct sd_state *st, const char *name, char *why, size_t siz
 		const char *h = holder(st, name);
 
 		sd_close_socket(s);
+		sd_socket_log(s, SD_RING_ONLY, "Failed with result 'resources'.");
+		sd_socket_log(s, SD_RING_ONLY, "Failed to listen on %s.",
+			      *s->description ? s->description : s->name);
+		/* the unit's lines stay with the failure, for status */
+		sd_ring_free(&st->failed_log);
+		st->failed_log = s->log;
+		s->log = (struct sd_ring){0};
 		sd_free_socket(s);
 		str_copy(st->failed_name, sizeof(st->failed_name), name);
 		str_copy(st->failed_result, sizeof(st->failed_result), "resources");
@@ -255,9 +264,14 @@ int sd_socket_start(struct sd_state *st, const char *name, char *why, size_t siz
 	s->active_since = realtime_us();
 	st->socks = xrealloc(st->socks, (st->nsocks + 1) * sizeof(*st->socks));
 	st->socks[st->nsocks++] = s;
-	if (strcmp(st->failed_name, name) == 0)
+	if (strcmp(st->failed_name, name) == 0) {
+		/* what the failed start said stays in the unit's journal, as in systemd's */
+		sd_ring_free(&s->log);
+		s->log = st->failed_log;
+		st->failed_log = (struct sd_ring){0};
 		st->failed_name[0] = '\0';
-	log_msg(LOG_INFO, "%s: started, listening", name);
+	}
+	sd_socket_listening(s, LOG_INFO);
 	return 0;
 }
 
@@ -536,25 +550,7 @@ static int status_service(struct sd_state *st, struct ctl_reply *r, const char *
 				 strerror(u->errno_value));
 	if (u->main_pgid > 0)
 		group_tree(r, u->main_pgid);
-	if (lines && u->ring_len) {
-		/* the last N lines of the unit's ring */
-		size_t start = u->ring_len, count = 0;
-
-		while (start > 0 && count <= lines) {
-			start--;
-			if (start == 0 || u->ring[start - 1] == '\n')
-				if (++count == lines)
-					break;
-		}
-		ctl_reply_printf(r, 1, "%s", "");
-		while (start < u->ring_len) {
-			const char *nl = memchr(u->ring + start, '\n', u->ring_len - start);
-			size_t len = nl ? (size_t)(nl - (u->ring + start)) : u->ring_len - start;
-
-			ctl_reply_printf(r, 1, "%.*s", (int)len, u->ring + start);
-			start += len + 1;
-		}
-	}
+	sd_ring_show(&u->log, r, lines);
 	return u->active == SD_ACTIVE || u->active == SD_RELOADING ? 0 : 3;
 }
 
@@ -974,7 +970,7 @@ static void execute(struct sd_state *st, struct sd_client *c, char *line, struct
 
 			if (i > 0)
 				ctl_reply_printf(r, 1, "%s", "");
-			one = is_socket_name(q.argv[i]) ? status_socket(st, r, q.argv[i])
+			one = is_socket_name(q.argv[i]) ? status_socket(st, r, q.argv[i], q.lines)
 							: status_service(st, r, q.argv[i], q.lines);
 			if (!rc)
 				rc = one;

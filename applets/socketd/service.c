@@ -15,7 +15,6 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -41,66 +40,6 @@ const char *sd_active_name(enum sd_active a)
 const char *sd_sub_name(enum sd_sub s)
 {
 	return sub_names[s];
-}
-
-/* --- the unit's log ring ----------------------------------------------------------------- */
-
-static void ring_add(struct sd_unit *u, const char *line, size_t len)
-{
-	if (len > SD_LOG_RING / 2)
-		len = SD_LOG_RING / 2;
-	/* most units log a few lines: the ring grows to its bound as it fills */
-	while (u->ring_len + len + 1 > u->ring_cap && u->ring_cap < SD_LOG_RING) {
-		u->ring_cap = u->ring_cap ? u->ring_cap * 2 : 512;
-		u->ring = xrealloc(u->ring, u->ring_cap);
-	}
-	/* drop the oldest whole lines until the new one fits */
-	while (u->ring_len + len + 1 > u->ring_cap) {
-		char *nl = memchr(u->ring, '\n', u->ring_len);
-		size_t drop = nl ? (size_t)(nl - u->ring) + 1 : u->ring_len;
-
-		memmove(u->ring, u->ring + drop, u->ring_len - drop);
-		u->ring_len -= drop;
-	}
-	memcpy(u->ring + u->ring_len, line, len);
-	u->ring_len += len;
-	u->ring[u->ring_len++] = '\n';
-}
-
-/* a journal "short" line: "Dec 04 18:03:00 host ident[pid]: text" */
-static void ring_line(struct sd_unit *u, const char *ident, pid_t pid, const char *text, size_t len)
-{
-	char line[512], host[64] = "localhost";
-	time_t t = time(NULL);
-	struct tm tm;
-	size_t n;
-
-	gethostname(host, sizeof(host) - 1);
-	host[sizeof(host) - 1] = '\0';
-	localtime_r(&t, &tm);
-	n = strftime(line, sizeof(line), "%b %d %H:%M:%S ", &tm);
-	n += (size_t)snprintf(line + n, sizeof(line) - n, "%s %s[%ld]: ", host, ident, (long)pid);
-	if (n >= sizeof(line))
-		n = sizeof(line) - 1;
-	if (len > sizeof(line) - n)
-		len = sizeof(line) - n;
-	memcpy(line + n, text, len);
-	ring_add(u, line, n + len);
-}
-
-void sd_unit_log(struct sd_unit *u, pid_t pid, const char *fmt, ...)
-{
-	char text[400];
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = str_vformat(text, sizeof(text), fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		return;
-	log_msg(LOG_INFO, "%s: %s", u->svc.name, text);
-	ring_line(u, "socketd", pid ? pid : getpid(), text, (size_t)n);
 }
 
 /* --- finding and loading ----------------------------------------------------------------- */
@@ -1198,13 +1137,13 @@ static void read_output(struct sd_state *st, struct sd_unit *u, bool final)
 			}
 			log_msg(LOG_INFO, "%s[%ld]: %.*s", word, (long)pid, (int)u->partial_len,
 				u->partial);
-			ring_line(u, word, pid, u->partial, u->partial_len);
+			sd_ring_line(&u->log, word, pid, u->partial, u->partial_len);
 			u->partial_len = 0;
 		}
 	}
 	if (n == 0 || final) {
 		if (u->partial_len)
-			ring_line(u, word, pid, u->partial, u->partial_len);
+			sd_ring_line(&u->log, word, pid, u->partial, u->partial_len);
 		u->partial_len = 0;
 		if (n == 0) { /* every writer is gone (socketd's own was closed) */
 			close_fd(&u->out_pipe);
@@ -1422,7 +1361,7 @@ void sd_units_free(struct sd_state *st)
 		close_fd(&u->out_pipe);
 		close_fd(&u->out_w);
 		sd_free_service(&u->svc);
-		free(u->ring);
+		sd_ring_free(&u->log);
 		free(u);
 	}
 	free(st->units);

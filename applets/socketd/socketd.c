@@ -71,7 +71,8 @@ int sd_bind_all(struct sd_socket **socks, size_t n, struct sd_socket **old, size
 				continue;
 			l->fd = net_listen(&l->addr, &l->opts);
 			if (l->fd < 0) {
-				log_errno(LOG_ERR, "%s: Failed to listen on %s", s->name, l->text);
+				sd_socket_log(s, LOG_ERR, "Failed to listen on %s: %s", l->text,
+					      strerror(errno));
 				errors++;
 			}
 		}
@@ -169,6 +170,13 @@ void sd_reload(struct sd_state *st)
 			st->socks[i] = NULL;
 		}
 	}
+	/* a unit's journal goes on across the reload (before the binds, which may add to it) */
+	for (size_t i = 0; i < nfresh; i++)
+		for (size_t j = 0; j < st->nsocks; j++)
+			if (st->socks[j] && strcmp(st->socks[j]->name, fresh[i]->name) == 0) {
+				fresh[i]->log = st->socks[j]->log;
+				st->socks[j]->log = (struct sd_ring){0};
+			}
 	sd_bind_all(fresh, nfresh, st->socks, st->nsocks);
 	for (size_t i = 0; i < nfresh; i++) {
 		fresh[i]->active_since = realtime_now_us();
@@ -310,8 +318,11 @@ static int run(struct sd_state *st, int ready_fd)
 			"%d listener%s could not be bound; the others are served, readiness is not signalled",
 			unbound, unbound == 1 ? "" : "s");
 	st->reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
-	for (size_t i = 0; i < st->nsocks; i++)
+	for (size_t i = 0; i < st->nsocks; i++) {
 		st->socks[i]->active_since = realtime_now_us();
+		if (!st->restored) /* socketd's log has the one "listening: N socket units" line */
+			sd_socket_listening(st->socks[i], SD_RING_ONLY);
+	}
 	sd_ctl_open(st);
 	/* orphans of the services (a forking daemon, sessions left by KillMode=process) become
 	 * socketd's children: their exits are seen, Type=forking finds its daemon */

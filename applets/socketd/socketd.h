@@ -99,6 +99,14 @@ struct sd_listener {
 	const char *fdname; /* the unit's FileDescriptorName= (owned by the socket unit) */
 };
 
+/* journal.c: a unit's last log lines (see there) */
+#define SD_LOG_RING 4096 /* grows to this from a small start */
+struct sd_ring {
+	char *buf;
+	size_t len, cap;
+};
+#define SD_RING_ONLY (-1) /* sd_socket_log's prio: the unit's ring, not socketd's log */
+
 struct sd_socket {
 	char name[UNIT_NAME_MAX];
 	char description[128];
@@ -122,6 +130,7 @@ struct sd_socket {
 	unsigned window_count;
 	bool manual; /* started by svcctl start, not by enablement */
 	long long active_since; /* CLOCK_REALTIME, µs */
+	struct sd_ring log;
 };
 
 enum sd_active { SD_INACTIVE, SD_ACTIVATING, SD_ACTIVE, SD_RELOADING, SD_DEACTIVATING, SD_FAILED };
@@ -144,8 +153,6 @@ enum sd_sub {
 	SD_SUB_AUTO_RESTART
 };
 enum sd_job { SD_JOB_NONE, SD_JOB_START, SD_JOB_STOP, SD_JOB_RESTART, SD_JOB_RELOAD };
-
-#define SD_LOG_RING 4096 /* grows to this from a small start */
 
 /* A service unit socketd supervises: its configuration and the state of its current run. */
 struct sd_unit {
@@ -187,8 +194,7 @@ struct sd_unit {
 	int out_pipe, out_w; /* StandardOutput=journal: the pipe's ends, -1 */
 	char status_text[128];
 	int errno_value;
-	char *ring; /* the unit's log lines, at most SD_LOG_RING bytes */
-	size_t ring_len, ring_cap;
+	struct sd_ring log;
 	char partial[256]; /* an unfinished output line */
 	size_t partial_len;
 };
@@ -248,6 +254,7 @@ struct sd_state {
 	char failed_name[UNIT_NAME_MAX];
 	char failed_result[32];
 	long long failed_since;
+	struct sd_ring failed_log; /* its lines, as its unit had them */
 };
 
 /* socketd.c: bind a unit's listeners (taking fds of an identical old set); errors count. */
@@ -299,8 +306,16 @@ void sd_units_start_enabled(struct sd_state *st);
 /* daemon-reload: new configuration for loaded units, runs keep going */
 void sd_units_reload_config(struct sd_state *st);
 void sd_units_free(struct sd_state *st);
+
+/* journal.c: "UNIT: text" to socketd's log and a journal line to the unit's ring */
 void sd_unit_log(struct sd_unit *u, pid_t pid, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+void sd_socket_log(struct sd_socket *s, int prio, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+void sd_socket_listening(struct sd_socket *s, int prio); /* "Listening on DESC." */
+void sd_ring_line(struct sd_ring *r, const char *ident, pid_t pid, const char *text, size_t len);
+void sd_ring_show(const struct sd_ring *r, struct ctl_reply *out, size_t lines);
+void sd_ring_free(struct sd_ring *r);
 const char *sd_active_name(enum sd_active a);
 const char *sd_sub_name(enum sd_sub s);
 /* is the Accept=no service of socket s running (its listeners are then not polled)? */

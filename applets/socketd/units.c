@@ -874,6 +874,7 @@ void sd_free_socket(struct sd_socket *s)
 	free(s->path);
 	free(s->fdname);
 	free(s->l);
+	sd_ring_free(&s->log);
 	free(s);
 }
 

@@ -343,7 +343,8 @@ OUT=$("$B/at" -s 2>&1)
 ok "4b: at -s lists it among the finished jobs as exit 1" 'grep -q "^$JB	.*	exit 1" <<<"$OUT"'
 ok "4b: atd logged it" 'grep -q "job $JB (root) finished: exited 1" "$T/atd.log"'
 run status sshb.socket
-ok "4b: status sshb.socket: not active, exit 3" 'rc 3'
+ok "4b: status sshb.socket: failed (Result: resources), exit 3" 'rc 3 && outl "     Active: failed \(Result: resources\) since .*"'
+ok "4b: ... and its journal says why" 'outl ".* socketd\[[0-9]+\]: Failed to listen on 127.0.0.1:$PX: Address (already )?in use"'
 run start sshb.service
 ok "4b: the admin starts sshb.service again; ssh works" 'rc 0 && sshd_up "$PB"'
 

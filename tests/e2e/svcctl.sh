@@ -110,15 +110,19 @@ if [ -z "$_gb_optional_missing" ] && [ "$(id -u)" = 0 ]; then
 	sd=$!
 	track_pid $sd
 	wait_for 50 test -S "$T/run/socketd.ctl"
+	# a journal line's date and host: "Dec 04 18:03:00 host socketd[12]: ..." -> "J socketd[12]: ..."
+	export JOURNAL='s/^[A-Z][a-z][a-z] [0-9][0-9] [0-9:]* [^ ]* /J /'
 	testing "status of a disabled, inactive socket: exit 3" '"$GATEBOX" svcctl status echo.socket; echo rc=$?' \
 		"○ echo.socket - Echo (test)\n     Loaded: loaded ($U/echo.socket; disabled; preset: enabled)\n     Active: inactive (dead)\nrc=3\n" "" ""
 	testing "is-active of an inactive socket: inactive, exit 3" '"$GATEBOX" svcctl is-active echo.socket; echo rc=$?' "inactive\nrc=3\n" "" ""
 	testing "start binds it: exit 0, silent" '"$GATEBOX" svcctl start echo.socket 2>&1; echo rc=$?' "rc=0\n" "" ""
 	testing "is-active: active, exit 0" '"$GATEBOX" svcctl is-active echo.socket; echo rc=$?' "active\nrc=0\n" "" ""
 	testing "the started socket serves" "timeout 10 socat -t 5 - TCP4:127.0.0.1:7410 </dev/null" "hello\n" "" ""
-	testing "status of a socket: Loaded, Active (listening), Listen, Accepted/Connected/Refused" \
-		'"$GATEBOX" svcctl status echo.socket | sed "s/since .*/since TS/"; echo rc=$?' \
-		"● echo.socket - Echo (test)\n     Loaded: loaded ($U/echo.socket; disabled; preset: enabled)\n     Active: active (listening) since TS\n     Listen: 127.0.0.1:7410 (Stream)\n   Accepted: 1; Connected: 0; Refused: 0\nrc=0\n" "" ""
+	testing "status of a socket: Loaded, Active (listening), Listen, Accepted/Connected/Refused, its journal" \
+		'"$GATEBOX" svcctl status echo.socket | sed "s/since .*/since TS/; $JOURNAL"; echo rc=$?' \
+		"● echo.socket - Echo (test)\n     Loaded: loaded ($U/echo.socket; disabled; preset: enabled)\n     Active: active (listening) since TS\n     Listen: 127.0.0.1:7410 (Stream)\n   Accepted: 1; Connected: 0; Refused: 0\n\nJ socketd[$sd]: Listening on Echo (test).\nrc=0\n" "" ""
+	testing "... status -n 0: without the journal" \
+		'"$GATEBOX" svcctl status -n 0 echo.socket | tail -1' "   Accepted: 1; Connected: 0; Refused: 0\n" "" ""
 	testing "list-sockets" '"$GATEBOX" svcctl list-sockets' \
 		"LISTEN         UNIT        ACTIVATES\n127.0.0.1:7410 echo.socket -\n\n1 sockets listed.\nPass --all to see loaded but inactive sockets, too.\n" "" ""
 	if command -v setpriv >/dev/null; then
@@ -150,6 +154,9 @@ if [ -z "$_gb_optional_missing" ] && [ "$(id -u)" = 0 ]; then
 	testing "... and status says failed (Result: resources), exit 3" \
 		'"$GATEBOX" svcctl status busy.socket | sed -n 3p | sed "s/ since .*//"; "$GATEBOX" svcctl status busy.socket >/dev/null; echo rc=$?' \
 		"     Active: failed (Result: resources)\nrc=3\n" "" ""
+	testing "... with why in its journal (as systemctl shows the journal)" \
+		'"$GATEBOX" svcctl status busy.socket | sed -n "4,\$p" | sed "$JOURNAL; s/Address already in use/Address in use/"' \
+		"\nJ socketd[$sd]: Failed to listen on 127.0.0.1:7411: Address in use\nJ socketd[$sd]: Failed with result 'resources'.\nJ socketd[$sd]: Failed to listen on busy.socket.\n" "" ""
 	testing "status of a unit that does not exist: exit 4" '"$GATEBOX" svcctl status nosuch.socket 2>&1; echo rc=$?' \
 		"Unit nosuch.socket could not be found.\nrc=4\n" "" ""
 	"$GATEBOX" svcctl enable echo.socket 2>/dev/null
