@@ -288,12 +288,18 @@ static void format_time(char *out, size_t size, long long t, const char *fmt)
 
 #define DATE_FMT "%a %b %e %T %Y"
 
-/* "ID<TAB>DATE Q USER", Debian's atq line; Q is '=' while running, '!' once interrupted */
+/* the queue a listing shows: '=' while running (as Debian's), '!' once interrupted */
+static int shown_queue(const struct spool_name *n)
+{
+	return n->state == SPOOL_RUNNING ? '=' : n->state == SPOOL_INTERRUPTED ? '!' : n->queue;
+}
+
+/* "ID<TAB>DATE Q USER", Debian's atq line */
 static void job_line(const struct spool_name *n, const char *fmt, const char *tail)
 {
 	char when[128];
 	const char *u = user_name(n->uid);
-	char q = n->state == SPOOL_RUNNING ? '=' : n->state == SPOOL_INTERRUPTED ? '!' : n->queue;
+	char q = (char)shown_queue(n);
 
 	format_time(when, sizeof(when), n->due, fmt);
 	printf("%lu\t%s %c%s%s%s\n", n->id, when, q, *u ? " " : "", u, tail);
@@ -315,7 +321,8 @@ static int atq(int argc, char **argv, int queue, const char *fmt)
 		const struct spool_name *n = &l.v[i].n;
 		bool show = argc == 0 || queue;
 
-		if (n->state == SPOOL_DONE || (queue && n->queue != queue))
+		/* -q =: the running jobs, as Debian's (their files are in queue '=' there) */
+		if (n->state == SPOOL_DONE || (queue && shown_queue(n) != queue))
 			continue;
 		/* Debian: -q lists the whole queue, job operands are then ignored */
 		for (int k = 0; !show && k < argc; k++)
@@ -681,7 +688,10 @@ int atq_lite_main(int argc, char **argv)
 			ops[nops++] = opt_arg;
 			break;
 		case 'q':
-			if (strlen(opt_arg) != 1 || !spool_queue_ok((unsigned char)opt_arg[0]))
+			/* '=' and '!' (running, interrupted) only list: checked below */
+			if (strlen(opt_arg) != 1 ||
+			    (!spool_queue_ok((unsigned char)opt_arg[0]) &&
+			     !strchr("=!", opt_arg[0])))
 				usage();
 			queue = (unsigned char)opt_arg[0];
 			break;
@@ -733,6 +743,8 @@ int atq_lite_main(int argc, char **argv)
 		if (!nops && !mode && !touch)
 			return 0;
 	}
+	if ((queue == '=' || queue == '!') && mode != 'l')
+		usage(); /* Debian queues a job that never runs: refused here */
 	switch (mode) {
 	case 'l':
 		return atq(nops, ops, queue, fmt);

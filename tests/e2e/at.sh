@@ -197,6 +197,17 @@ check "... nothing of them ran" sh -c "! grep -rq should-not-run '$S'/d.* 2>/dev
 echo 0 > "$T/offset"
 rm -f "$S"/x.* "$S"/w.*
 
+# --- the running jobs: atq -q = (Debian's queue of running jobs)
+out=$(echo "touch $T/q.running; sleep 3" | "$B/at" now 2>&1)
+QJ=$(job_id <<<"$out")
+wait_for 100 test -e "$T/q.running"
+testing "atq -q = lists the running job, atq -q a leaves it out" \
+	'"$B/atq" -q = | cut -f1; "$B/atq" -q a | grep -c "^'"$QJ"'	"' "$QJ\n0\n" "" ""
+testing "at -q = queues nothing (Debian's job would never run): usage, exit 1" \
+	'echo true | "$B/at" -q = now >/dev/null 2>&1; echo rc=$?; "$B/atq" | grep -c -v "^'"$QJ"'	"' "rc=1\n0\n" "" ""
+check "... the running job ends" done_wait "$QJ"
+rm -f "$T/q.running"
+
 # --- interrupted (the runner dies with atd) and re-run on request
 run_and_crash() { # run_and_crash [-R]: a job started, then atd and its runner killed
 	out=$(echo "if [ -e $T/ran.once ]; then echo again; exit 0; fi; touch $T/ran.once; sleep 30" | "$B/at" "$@" now 2>&1)
