@@ -393,8 +393,11 @@ static bool maybe_changed(struct rules_cache *c)
 		return true;
 	/* one read: a directory written to without pause never holds the caller here */
 	n = read(c->watch_fd, events, sizeof(events));
-	if (n == (ssize_t)sizeof(events))
-		seen = true; /* more may be queued: look at the tables */
+	/* the kernel hands out whole events only, so a read that stops less than one
+	 * largest event short of the end may have left more queued: the tables' among
+	 * them, perhaps (a busy /etc). Then look at the tables */
+	if (n > (ssize_t)(sizeof(events) - sizeof(struct inotify_event) - NAME_MAX - 1))
+		seen = true;
 	for (ssize_t off = 0; off + (ssize_t)sizeof(struct inotify_event) <= n && !seen;) {
 		const struct inotify_event *ev = (const void *)(events + off);
 
