@@ -96,7 +96,11 @@ int memtrim_poll(struct pollfd *pfd, nfds_t n, int timeout_ms)
 		return poll(pfd, n, timeout_ms);
 #if RAW_SYSCALLS
 	{
-		struct timespec ts = {timeout_ms / 1000, (long)(timeout_ms % 1000) * 1000000};
+		/* the legacy ppoll's timespec is two longs, also where libc's time_t is 64-bit
+		 * on a 32-bit kernel ABI (arm in ARM mode) */
+		struct {
+			long sec, nsec;
+		} ts = {timeout_ms / 1000, (long)(timeout_ms % 1000) * 1000000};
 		long r;
 
 		/* a page of margin below this frame: only raw system calls run until the sleep */

@@ -216,7 +216,15 @@ static void child(const struct child_ctx *c)
  * the child execs or exits (CLONE_CHILD_CLEARTID), and the block is freed after that. Not
  * under the sanitizers (the child would run instrumented code on a foreign stack), and not
  * where clone refuses CLONE_VM without a thread (qemu-user): vfork then. */
-#if RAW_SYSCALLS && !defined(__SANITIZE_ADDRESS__) && !defined(GATEBOX_NO_DETACH)
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__) || defined(__SANITIZE_HWADDRESS__)
+#define SANITIZED 1 /* gcc's names */
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer) || \
+	__has_feature(memory_sanitizer) || __has_feature(hwaddress_sanitizer)
+#define SANITIZED 1 /* clang's */
+#endif
+#endif
+#if RAW_SYSCALLS && !defined(SANITIZED) && !defined(GATEBOX_NO_DETACH)
 #define CAN_DETACH 1
 #define CHILD_STACK 16384
 
@@ -232,7 +240,14 @@ struct spawn_block {
 
 static struct spawn_block *in_flight, *spare;
 static unsigned nspare;
-static bool detach_refused;
+static int detach_refused; /* clone's errno when it refused: vfork from then on */
+
+/* the child is gone from the block once the kernel cleared tid (at its exec or exit);
+ * acquire: what it wrote in the block before (failed_step) is seen too */
+static bool block_done(struct spawn_block *b)
+{
+	return __atomic_load_n(&b->tid, __ATOMIC_ACQUIRE) == 0;
+}
 
 /* blocks are reused (a busy socket would otherwise map, fault in and unmap one per
  * connection): up to SPARES wait for the next spawns, until sup_spawn_release() */
@@ -290,7 +305,7 @@ void sup_spawn_sweep(void)
 {
 	for (struct spawn_block **b = &in_flight; *b;) {
 		/* a child that failed before exec keeps its block until sup_spawn_failed */
-		if ((*b)->tid == 0 && !(*b)->s.failed_step) {
+		if (block_done(*b) && !(*b)->s.failed_step) {
 			struct spawn_block *done = *b;
 
 			*b = done->next;
@@ -372,7 +387,9 @@ static pid_t spawn_detached(struct sup_spawn *s)
 
 		free(b);
 		if (e == EINVAL || e == ENOSYS) {
-			detach_refused = true;
+			/* qemu-user (CLONE_VM without a thread), or a libc whose clone()
+			 * refuses CLONE_CHILD_CLEARTID (musl 1.2.5) */
+			detach_refused = e;
 			return 0;
 		}
 		errno = e;
@@ -387,7 +404,7 @@ static pid_t spawn_detached(struct sup_spawn *s)
 bool sup_spawn_failed(pid_t pid, int *step, int *err, const char **path)
 {
 	for (struct spawn_block *b = in_flight; b; b = b->next)
-		if (b->pid == pid && b->tid == 0 && b->s.failed_step) {
+		if (b->pid == pid && block_done(b) && b->s.failed_step) {
 			*step = b->s.failed_step;
 			*err = b->s.failed_errno;
 			*path = b->s.path; /* valid until the next sweep, which takes the block */
@@ -395,6 +412,11 @@ bool sup_spawn_failed(pid_t pid, int *step, int *err, const char **path)
 			return true;
 		}
 	return false;
+}
+
+int sup_spawn_detach_refused(void)
+{
+	return detach_refused;
 }
 #else
 void sup_spawn_sweep(void)
@@ -409,6 +431,11 @@ bool sup_spawn_failed(pid_t pid, int *step, int *err, const char **path)
 {
 	(void)pid, (void)step, (void)err, (void)path;
 	return false;
+}
+
+int sup_spawn_detach_refused(void)
+{
+	return 0;
 }
 #endif
 

@@ -78,6 +78,9 @@ void sup_spawn_sweep(void);
 /* A detached child reaped with pid (before sup_spawn_sweep): true when it failed before
  * its exec, with the SUP_EXIT_ step, the errno and the program it was to run. */
 bool sup_spawn_failed(pid_t pid, int *step, int *err, const char **path);
+/* clone's errno when it refused a detached spawn (qemu-user, musl 1.2.5's clone): every
+ * spawn is then a vfork. 0: detaching works, or was never tried */
+int sup_spawn_detach_refused(void);
 /* And give back the blocks kept for reuse (before a long sleep). */
 void sup_spawn_release(void);
 /* "exit-code", "signal", "core-dump" and the status number or signal, from a wait status. */

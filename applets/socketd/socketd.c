@@ -111,8 +111,16 @@ static void reap(struct sd_state *st)
 	pid_t pid;
 
 	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+		int step, err;
+		const char *path;
+		bool failed;
+
 		if (sd_unit_reaped(st, pid, status))
 			continue;
+		/* asked for every instance that failed, its socket gone or not (a reload
+		 * removed it): the answer also lets the sweep free its spawn block */
+		failed = !(WIFEXITED(status) && WEXITSTATUS(status) == 0) &&
+			sup_spawn_failed(pid, &step, &err, &path);
 		for (size_t i = 0; i < st->nchildren; i++) {
 			struct sd_child *c = &st->children[i];
 
@@ -123,11 +131,7 @@ static void reap(struct sd_state *st)
 
 				if (s->active)
 					s->active--;
-				int step, err;
-				const char *path;
-
-				if (!(WIFEXITED(status) && WEXITSTATUS(status) == 0) &&
-				    sup_spawn_failed(pid, &step, &err, &path))
+				if (failed)
 					sd_spawn_failure_log(s->svc.name, step, path, err);
 				sd_instance_exit_log(s, pid, status);
 			}

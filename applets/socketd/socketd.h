@@ -255,6 +255,7 @@ struct sd_state {
 	char failed_result[32];
 	long long failed_since;
 	struct sd_ring failed_log; /* its lines, as its unit had them */
+	bool told_vfork; /* the log said once that instances are spawned by vfork */
 };
 
 /* socketd.c: bind a unit's listeners (taking fds of an identical old set); errors count. */
@@ -342,6 +343,7 @@ struct sd_spawn_req {
 	char *watchdog_pid; /* a "WATCHDOG_PID=" slot in extra_env, or NULL */
 	pid_t *failed_pid; /* when set: the pid of a child that failed before exec */
 	int *failed_step; /* and its SUP_EXIT_ step */
+	bool wait_exec; /* the caller waits anyway (a TLS relay): vfork, not detached */
 };
 pid_t sd_spawn(struct sd_state *st, const struct sd_spawn_req *rq);
 /* "UNIT: Failed at step EXEC spawning PATH: No such file or directory" */

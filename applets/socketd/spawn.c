@@ -320,7 +320,9 @@ pid_t sd_spawn(struct sd_state *st, const struct sd_spawn_req *rq)
 	sp.setpgid = true;
 	sp.watchdog_pid = rq->watchdog_pid;
 	sp.check_exec = rq->conn < 0; /* services; the per-connection path stays lean */
-	sp.detached = rq->conn >= 0; /* instances: socketd goes on while one execs */
+	/* instances: socketd goes on while one execs; a TLS relay has nothing else to do
+	 * and learns of a failed exec at once */
+	sp.detached = rq->conn >= 0 && !rq->wait_exec;
 	if (rq->notify_fd >= 0 && svc->notify_fd >= 3) {
 		sp.extra_fd = rq->notify_fd;
 		sp.extra_target = svc->notify_fd;
@@ -330,6 +332,11 @@ pid_t sd_spawn(struct sd_state *st, const struct sd_spawn_req *rq)
 	if (rq->conn < 0)
 		sp.reset_signals = ~(uint64_t)0; /* services: every disposition, as systemd */
 	pid = sup_spawn(&sp);
+	if (sp.detached && sup_spawn_detach_refused() && !st->told_vfork) {
+		st->told_vfork = true;
+		log_msg(LOG_NOTICE, "instances are spawned by vfork: clone(CLONE_VM) refused: %s",
+			strerror(sup_spawn_detach_refused()));
+	}
 	if (rq->failed_pid)
 		*rq->failed_pid = pid < 0 ? sp.pid : 0;
 	if (rq->failed_step)
@@ -339,7 +346,7 @@ pid_t sd_spawn(struct sd_state *st, const struct sd_spawn_req *rq)
 			sd_spawn_failure_log(rq->unit_name, sp.failed_step, argv[0],
 					     sp.failed_errno);
 		else
-			log_errno(LOG_ERR, "%s: vfork", rq->unit_name);
+			log_errno(LOG_ERR, "%s: spawn", rq->unit_name);
 	}
 	return pid;
 }

@@ -339,7 +339,7 @@ static _Noreturn void tls_child(struct sd_state *st, struct sd_socket *s,
 	struct tls_conn *c;
 	struct sd_spawn_req svc_rq = *rq;
 	sigset_t none;
-	int sv[2], status = 0, ne = 0;
+	int sv[2], status = 0, ne = 0, failed_step = 0;
 	pid_t pid;
 
 	/* socketd's signal handling (blocked signals read from a signalfd) is not ours */
@@ -384,13 +384,15 @@ static _Noreturn void tls_child(struct sd_state *st, struct sd_socket *s,
 	envp[ne] = NULL;
 	svc_rq.conn = sv[1];
 	svc_rq.extra_env = envp;
+	svc_rq.wait_exec = true;
+	svc_rq.failed_step = &failed_step;
 	pid = sd_spawn(st, &svc_rq);
 	close(sv[1]);
 	if (st->log_fd > 2)
 		close(st->log_fd);
 	if (pid < 0) {
 		tls_conn_free(c);
-		_exit(1);
+		_exit(failed_step ? failed_step : 1); /* 203/EXEC, as a plain instance's */
 	}
 	drop_privileges(&s->svc);
 	if (tls_proxy(c, sv[0], err, sizeof(err)) < 0)

@@ -89,6 +89,7 @@ unit count.socket 7449 count.sh
 unit v13.socket 7450 tls_env.sh "TLSMinVersion=1.3\n"
 unit pick.socket 7451 tls_env.sh "TLSCiphers=TLS_CHACHA20_POLY1305_SHA256:ECDHE-ECDSA-CHACHA20-POLY1305\nTLSGroups=P-256\n"
 unit flood.socket 7453 yes.sh
+unit noprog.socket 7454 no-such-program
 # a unit whose key does not match its certificate: it fails, the others run
 unit mismatch.socket 7452 tls_env.sh "TLSKey=$P/srv-rsa.key\n"
 
@@ -128,7 +129,7 @@ track_pid $SD_PID
 timeout 20 head -n 1 "$T/ready" >/dev/null
 logged() { wait_for 50 grep -qF -- "$1" "$T/log"; }
 check "the unit with a mismatched key fails with file:line, the others listen" \
-	sh -c "grep -F 'mismatch.socket:6: TLSKey= $P/srv-rsa.key does not match' '$T/log' && grep -F 'listening: 10 socket units' '$T/log'"
+	sh -c "grep -F 'mismatch.socket:6: TLSKey= $P/srv-rsa.key does not match' '$T/log' && grep -F 'listening: 11 socket units' '$T/log'"
 check "a certificate that expires within 30 days is warned about at load" \
 	grep -E "rsa.socket: TLS certificate $P/srv-rsa.crt \(CN=rsa.localhost\) expires on .* in (19|20) days" "$T/log"
 
@@ -239,6 +240,19 @@ testing "garbage instead of a ClientHello: dropped, nothing is answered" \
 	"printf 'GET / HTTP/1.0\r\n\r\n' | timeout 20 socat -t 5 - TCP:127.0.0.1:7443 | wc -c" "0\n" "" ""
 check "the garbage is logged" logged "ec.socket: TLS handshake with 127.0.0.1:"
 check "... as not TLS" sh -c "grep -F 'ec.socket: TLS handshake' '$T/log' | grep -F 'not a TLS ClientHello'"
+
+# --- a service that cannot start: the handshake is done, then the connection closes
+testing "a TLS unit whose program is missing: the connection closes, nothing is served" \
+	"timeout 20 openssl s_client -connect 127.0.0.1:7454 </dev/null 2>/dev/null | grep -c '^CONNECTED'" "1\n" "" ""
+case $FLAVOUR in
+aarch64 | armhf) # qemu-user runs vfork as a fork: the child's note of its step is its own
+	skip "the failure's step and cause logged" "vfork is a fork under qemu-user" ;;
+*)
+	check "... the failure is logged with its step and cause" \
+		logged "Failed at step EXEC spawning $H/no-such-program: No such file or directory" ;;
+esac
+check "... and the instance's exit status is 203 (EXEC)" logged "noprog@.service: process"
+check "... status=203" sh -c "grep -q 'noprog@.service: process [0-9]* exited, status=203' '$T/log'"
 
 # --- TCPWrap refuses before any TLS byte
 testing "TCPWrap deny: the client reads 0 bytes (no ServerHello)" \
