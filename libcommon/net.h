@@ -31,7 +31,7 @@ struct net_listen_opts {
 	bool reuseport, freebind, keepalive, nodelay, transparent;
 	const char *device; /* BindToDevice= */
 	int mode; /* SocketMode= for AF_UNIX, -1 to keep */
-	int uid, gid; /* SocketUser=/Group= for AF_UNIX, -1 to keep */
+	long long uid, gid; /* SocketUser=/Group= for AF_UNIX, -1 to keep */
 	int dir_mode; /* DirectoryMode= for parent dirs, -1: 0755 */
 };
 

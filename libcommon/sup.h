@@ -30,7 +30,7 @@ struct sup_spawn {
 	int fds[SUP_MAX_FDS]; /* moved to 3, 4, ... with close-on-exec and O_NONBLOCK cleared */
 	int nfds;
 	int stdio[3]; /* fds for 0, 1, 2; -1 means /dev/null */
-	int uid, gid; /* -1: keep */
+	long long uid, gid; /* -1: keep (wide: a uid_t above INT_MAX is an id too) */
 	const gid_t *groups;
 	int ngroups; /* -1: keep the supplementary groups */
 	const char *cwd;

@@ -87,8 +87,8 @@ static void mail(const struct spool_job *j, const struct spool_result *r, const 
 	s.argv = argv;
 	s.envp = envp;
 	s.stdio[0] = p[0];
-	s.uid = (int)j->uid;
-	s.gid = (int)j->gid;
+	s.uid = (long long)j->uid; /* a uid above INT_MAX too: never "keep root's" */
+	s.gid = (long long)j->gid;
 	s.groups = j->groups;
 	s.ngroups = j->ngroups;
 	s.cwd = "/";
@@ -143,8 +143,8 @@ _Noreturn void atd_runner(int dirfd, int fd, const char *name, const struct spoo
 	s.envp = envp;
 	s.stdio[0] = in;
 	s.stdio[1] = s.stdio[2] = p[1];
-	s.uid = (int)j->uid;
-	s.gid = (int)j->gid;
+	s.uid = (long long)j->uid; /* a uid above INT_MAX too: never "keep root's" */
+	s.gid = (long long)j->gid;
 	s.groups = j->groups;
 	s.ngroups = j->ngroups;
 	s.cwd = "/";

@@ -565,9 +565,9 @@ int socketd_main(int argc, char **argv)
 		unsigned long gid;
 
 		if (gr)
-			st.ctl_gid = (int)gr->gr_gid;
-		else if (opt_ulong(group, 10, 0, 0x7fffffff, &gid) == 0)
-			st.ctl_gid = (int)gid;
+			st.ctl_gid = gr->gr_gid;
+		else if (opt_ulong(group, 10, 0, 0xfffffffe, &gid) == 0)
+			st.ctl_gid = (long long)gid;
 		else
 			die(EXIT_USAGE, "-g: no such group: %s", group);
 	}

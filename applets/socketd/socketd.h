@@ -81,7 +81,7 @@ struct sd_service {
 	size_t ndeps[SD_DEP_COUNT];
 	char **env; /* nenv of them, at most SD_MAX_ENV */
 	size_t nenv;
-	int uid, gid;
+	long long uid, gid; /* User=, Group=: -1 for none (any uid_t fits) */
 	gid_t groups[SD_MAX_GROUPS];
 	int ngroups;
 	char *cwd;
@@ -228,7 +228,7 @@ struct sd_client {
 
 struct sd_state {
 	const char *unit_dir;
-	int ctl_gid; /* members may change state (-g GROUP), -1: root only */
+	long long ctl_gid; /* members may change state (-g GROUP), -1: root only */
 	bool foreground, check_only, verbose;
 	char *exe; /* this binary, by path: daemon-reexec runs what is there now */
 	char **argv; /* socketd's arguments, as it was started */

@@ -153,35 +153,35 @@ static bool parse_mode(const char *v, int *out)
 	return true;
 }
 
-static bool lookup_user(const char *v, int *uid, int *gid)
+static bool lookup_user(const char *v, long long *uid, long long *gid)
 {
 	struct passwd *pw = getpwnam(v);
 	unsigned long n;
 
 	if (pw) {
-		*uid = (int)pw->pw_uid;
+		*uid = pw->pw_uid;
 		if (gid)
-			*gid = (int)pw->pw_gid;
+			*gid = pw->pw_gid;
 		return true;
 	}
-	if (parse_uint(v, 0x7fffffff, &n)) {
-		*uid = (int)n;
+	if (parse_uint(v, 0xfffffffe, &n)) { /* (uid_t)-1 is no one */
+		*uid = (long long)n;
 		return true;
 	}
 	return false;
 }
 
-static bool lookup_group(const char *v, int *gid)
+static bool lookup_group(const char *v, long long *gid)
 {
 	struct group *gr = getgrnam(v);
 	unsigned long n;
 
 	if (gr) {
-		*gid = (int)gr->gr_gid;
+		*gid = gr->gr_gid;
 		return true;
 	}
-	if (parse_uint(v, 0x7fffffff, &n)) {
-		*gid = (int)n;
+	if (parse_uint(v, 0xfffffffe, &n)) {
+		*gid = (long long)n;
 		return true;
 	}
 	return false;
@@ -543,7 +543,7 @@ static void load_service(struct loader *ld, const char *dir, const char *name,
 				continue;
 			}
 			for (size_t w = 0; w < nw; w++) {
-				int g;
+				long long g;
 
 				if (!lookup_group(words[w], &g))
 					bad(ld, list[i], "no such group");
@@ -1017,7 +1017,7 @@ void sd_print_socket(const struct sd_socket *s)
 	printf("  Service=%s (%s)\n    ExecStart=%s%s\n", s->svc.name, s->svc.path,
 	       s->svc.ignore_failure ? "-" : "", s->svc.exec ? s->svc.exec : "");
 	if (s->svc.uid >= 0 || s->svc.gid >= 0)
-		printf("    User=%d Group=%d\n", s->svc.uid, s->svc.gid);
+		printf("    User=%lld Group=%lld\n", s->svc.uid, s->svc.gid);
 	for (size_t i = 0; i < s->svc.nenv; i++)
 		printf("    Environment=%s\n", s->svc.env[i]);
 	printf("    StandardInput=%s StandardOutput=%s StandardError=%s\n", io_name(s->svc.in),
