@@ -8,6 +8,7 @@
 #include "fdio.h"
 
 #include <poll.h>
+#include <signal.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -15,7 +16,12 @@
 #include <unistd.h>
 
 #define MAX_CLIENTS 8
+#define MAX_PER_USER 2 /* so that one user cannot hold every slot (root is not counted) */
 #define CLIENT_DEADLINE_MS 5000
+/* a request with its job text, and an answer (at -c of several jobs): the bounds of a
+ * client's memory in atd */
+#define MAX_REQUEST ((size_t)CONFIG_AT_MAX_JOB + AT_REQUEST_MAX)
+#define MAX_ANSWER (2 * (size_t)CONFIG_AT_MAX_JOB)
 
 void at_socket_path(char *out, size_t size)
 {
@@ -77,6 +83,9 @@ int at_call(const char *path, const char *req, const char *payload, size_t plen,
 		return -1;
 	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0)
 		return -1;
+	/* an atd that closes on us (full, or this user's connections all taken) is an
+	 * error to report (EPIPE), not a signal to die of */
+	signal(SIGPIPE, SIG_IGN);
 	if (connect(fd, (struct sockaddr *)&su, sizeof(su)) < 0 ||
 	    fd_write_all(fd, req, strlen(req)) < 0 || fd_write_all(fd, "\n", 1) < 0 ||
 	    fd_write_all(fd, payload, plen) < 0 || shutdown(fd, SHUT_WR) < 0)
@@ -120,6 +129,8 @@ struct client {
 	char *in, *out;
 	size_t inlen, incap, outlen, outoff;
 	long long deadline_ms;
+	bool overflow; /* the answer outgrew MAX_ANSWER (or memory): an error instead */
+	bool draining; /* refused: its input is read and dropped until EOF, then closed */
 };
 
 struct atd_ctl {
@@ -217,6 +228,12 @@ static void accept_one(struct atd_ctl *c)
 		close(fd); /* full: the client sees a closed connection and says so */
 		return;
 	}
+	for (int i = 0, mine = 0; i < MAX_CLIENTS; i++)
+		if (cr.uid != 0 && c->c[i].fd >= 0 && c->c[i].who.uid == cr.uid &&
+		    ++mine >= MAX_PER_USER) {
+			close(fd);
+			return;
+		}
 	k = &c->c[slot];
 	k->fd = fd;
 	k->who.uid = cr.uid;
@@ -232,10 +249,15 @@ static void accept_one(struct atd_ctl *c)
 /* the answer, built in memory and sent when the socket takes it */
 static void reply_add(struct client *k, const char *a, size_t alen, const char *b, size_t blen)
 {
-	char *n = realloc(k->out, k->outlen + alen + blen + 1);
+	char *n;
 
-	if (!n)
+	if (k->overflow)
 		return;
+	if (k->outlen + alen + blen > MAX_ANSWER ||
+	    !(n = realloc(k->out, k->outlen + alen + blen + 1))) {
+		k->overflow = true;
+		return;
+	}
 	k->out = n;
 	memcpy(k->out + k->outlen, a, alen);
 	memcpy(k->out + k->outlen + alen, b, blen);
@@ -278,12 +300,30 @@ static void answer(struct client *k, int dirfd, bool *wake)
 			*wake |= strncmp(k->in, "submit ", 7) == 0 && code == 0;
 		}
 	}
+	if (k->overflow) { /* never a part of an answer taken for the whole */
+		static const char msg[] = "2 at: answer too large\nX 1\n";
+
+		free(k->out);
+		k->out = xstrdup(msg);
+		k->outlen = sizeof(msg) - 1;
+		return;
+	}
 	n = snprintf(end, sizeof(end), "X %d\n", code);
 	reply_add(k, end, (size_t)n, "", 0);
 }
 
 static void client_io(struct client *k, int dirfd, bool *wake)
 {
+	if (k->draining) { /* closing with unread input would reset: the answer is lost */
+		char sink[4096];
+		ssize_t r;
+
+		while ((r = read(k->fd, sink, sizeof(sink))) > 0)
+			;
+		if (r == 0 || (errno != EAGAIN && errno != EINTR))
+			drop(k);
+		return;
+	}
 	if (k->out) {
 		ssize_t w = write(k->fd, k->out + k->outoff, k->outlen - k->outoff);
 
@@ -296,19 +336,25 @@ static void client_io(struct client *k, int dirfd, bool *wake)
 	for (;;) {
 		ssize_t r;
 
+		if (k->inlen > MAX_REQUEST) {
+			static const char msg[] = "2 at: job too large\nX 1\n";
+
+			/* the answer fits any socket buffer; then the rest of the input goes */
+			if (write(k->fd, msg, sizeof(msg) - 1) < 0)
+				errno = 0;
+			free(k->in);
+			k->in = NULL;
+			k->inlen = k->incap = 0;
+			k->draining = true;
+			client_io(k, dirfd, wake);
+			return;
+		}
 		if (k->inlen + 4096 > k->incap) {
 			size_t ncap = k->incap ? k->incap * 2 : 4096;
 			char *b;
 
-			if (k->incap >= (size_t)CONFIG_AT_MAX_JOB + AT_REQUEST_MAX) {
-				static const char msg[] = "2 at: job too large\nX 1\n";
-
-				/* best effort: the client is over its bound either way */
-				if (write(k->fd, msg, sizeof(msg) - 1) < 0)
-					errno = 0;
-				drop(k);
-				return;
-			}
+			if (ncap > MAX_REQUEST + 4096)
+				ncap = MAX_REQUEST + 4096; /* one read past the bound tells */
 			if (!(b = realloc(k->in, ncap))) {
 				drop(k);
 				return;

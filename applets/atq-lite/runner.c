@@ -205,9 +205,19 @@ finish:
 	dn = (struct spool_name){SPOOL_DONE, j->queue, j->id, j->due, j->uid};
 	spool_format_name(dname, sizeof(dname), &dn);
 	hl = spool_result_header(hdr, sizeof(hdr), &r, out, n);
-	if (hl < 0 || spool_write(dirfd, dname, hdr, (size_t)hl, out, n) < 0)
+	if (hl < 0 || spool_write(dirfd, dname, hdr, (size_t)hl, out, n) < 0) {
+		/* (a full disk, say): left running, the next atd would take the job for one a
+		 * crash cut short, and at -R would run it again. It ran: a rename, which
+		 * needs no space, makes it an interrupted job, listed and never run again */
+		struct spool_name intr = dn;
+		char iname[SPOOL_NAME_MAX];
+
 		log_errno(LOG_ERR, "job %lu: cannot write its result", j->id);
-	else if (unlinkat(dirfd, name, 0) == 0)
+		intr.state = SPOOL_INTERRUPTED;
+		spool_format_name(iname, sizeof(iname), &intr);
+		if (spool_rename(dirfd, name, iname) < 0)
+			log_errno(LOG_ERR, "job %lu: cannot mark it interrupted", j->id);
+	} else if (unlinkat(dirfd, name, 0) == 0)
 		fsync(dirfd);
 	log_msg(LOG_INFO, "job %lu (%s) finished: %s %d, %llu bytes of output", j->id, j->user,
 		r.status_kind, r.status, r.output);

@@ -98,6 +98,31 @@ testing "at.allow: only the listed users (root always)" \
 	'cd "$T/w" && $NB "$B/atq"; echo rc=$?; "$B/atq" | wc -l' \
 	"You do not have permission to use atq.\nrc=1\n2\n" "" ""
 rm -f "$T/at.allow"
+
+# --- what one client may cost atd: a job, an answer, connections
+awk 'BEGIN { for (i = 0; i < 3000; i++) printf "# %096d\n", i }' > "$T/big.sh" # 300 kB
+awk 'BEGIN { for (i = 0; i < 2000; i++) printf "# %096d\n", i }' > "$T/mid.sh" # 200 kB
+chmod 644 "$T/big.sh" "$T/mid.sh"
+testing "a job over CONFIG_AT_MAX_JOB (256 KiB): 'at: job too large', exit 1, nothing queued" \
+	'cd "$T/w" && $NB "$B/at" -f "$T/big.sh" -t 203001051200 2>"$T/err"; echo rc=$?; tail -n 1 "$T/err"; $NB "$B/atq" | wc -l' \
+	"rc=1\nat: job too large\n1\n" "" ""
+out=$(cd "$T/w" && $NB "$B/at" -f "$T/mid.sh" -t 203001051200 2>&1)
+MJ=$(job_id <<<"$out")
+testing "at -c of one 200 kB job: served" 'cd "$T/w" && $NB "$B/at" -c '"$MJ"' | grep -c "^# 0"' "2000\n" "" ""
+testing "at -c naming it three times (600 kB): 'at: answer too large', exit 1" \
+	'cd "$T/w" && $NB "$B/at" -c '"$MJ $MJ $MJ"' 2>"$T/err"; echo rc=$?; cat "$T/err"' \
+	"rc=1\nat: answer too large\n" "" ""
+"$B/atrm" "$MJ"
+# nobody holds two idle connections: a third of theirs is refused, another user is served
+for _ in 1 2; do
+	$NB socat -T 4 UNIX-CONNECT:"$T/run/atd.ctl" SYSTEM:"sleep 3" >/dev/null 2>&1 &
+	track_pid $!
+done
+sleep 0.5
+testing "a user holding two connections to atd gets no third; another user is served" \
+	'cd "$T/w" && $NB "$B/atq" 2>&1 | sed "s/(.*)/(...)/"; setpriv --reuid=daemon --regid=daemon --clear-groups "$B/atq"; echo rc=$?' \
+	"atq: cannot reach atd (...): it must run for users other than root\nrc=0\n" "" ""
+wait_for 100 sh -c '! pgrep -u nobody -x socat >/dev/null'
 testing "atrm: own job" 'cd "$T/w" && $NB "$B/atrm" '"$NJ"'; echo rc=$?; "$B/atq"' \
 	"rc=0\n1\tTue Jan  1 12:00:00 2030 a root\n" "" ""
 
@@ -263,6 +288,32 @@ check "kill -9 loop: every job that ran finished or is listed as interrupted" \
 	test "$(sort -u "$T/ran" | wc -l)" -le "$(( nend + $(cd "$S" && ls i.* 2>/dev/null | wc -l) ))"
 check "kill -9 loop: nothing left waiting or running" test -z "$(cd "$S" && ls w.* r.* 2>/dev/null)"
 stop_atd
+
+# --- a job whose result cannot be written (a full disk): interrupted, never run again,
+# even with at -R (left as running, the next atd took it for one a crash cut short)
+mkdir -p "$T/small"
+if mount -t tmpfs -o size=256k tmpfs "$T/small" 2>/dev/null; then
+	(
+		export GATEBOX_SPOOL_DIR="$T/small/spool"
+		S=$GATEBOX_SPOOL_DIR
+		start_atd
+		out=$(echo "echo ran >> $T/fullruns; head -c 1M /dev/zero > $T/small/fill; seq 1 5000" | "$B/at" -R now 2>&1)
+		FJ=$(job_id <<<"$out")
+		check "full disk: the job ran, its result could not be written" \
+			logged "job $FJ: cannot write its result" 300
+		check "... it is marked interrupted" wait_for 50 is_state "$FJ" i
+		rm -f "$T/small/fill"
+		kill9_atd
+		start_atd
+		sleep 2
+		testing "... and after atd's restart it has run once, not again (at -R)" \
+			"cat $T/fullruns; \"$B/atq\" | cut -f2 | cut -c26-" "ran\n! root\n" "" ""
+		stop_atd
+	)
+	umount "$T/small"
+else
+	skip "a job whose result cannot be written" "cannot mount a tmpfs here"
+fi
 
 # --- Debian's at (a non-setuid copy, root, its spool private to this namespace)
 if [ -x /usr/bin/at ]; then
