@@ -794,6 +794,32 @@ void sd_unit_kill(struct sd_state *st, struct sd_unit *u, int sig, bool main_onl
 
 /* --- events ------------------------------------------------------------------------------ */
 
+/* the process group of a main process that stops and kills may signal: never init's
+ * (kill(-1) reaches every process) nor socketd's own; 0: the process alone */
+static pid_t signalable_group(pid_t pid)
+{
+	pid_t g = getpgid(pid);
+
+	return g > 1 && g != getpgrp() ? g : 0;
+}
+
+/* may pid become the unit's main process (MAINPID=, a PID file)? A process of the unit's own
+ * groups (they stand in for its cgroup), or any on root's word (a message from uid 0, a PID
+ * file root owns), as systemd decides; never init nor socketd. Else a service could make
+ * root's socketd stop or kill any process */
+static bool main_pid_acceptable(const struct sd_unit *u, pid_t pid, bool root_said)
+{
+	pid_t g;
+
+	if (pid <= 1 || pid == getpid() || kill(pid, 0) < 0)
+		return false;
+	if (root_said)
+		return true;
+	g = getpgid(pid);
+	return (u->main_pgid > 0 && g == u->main_pgid) ||
+		(u->control_pgid > 0 && g == u->control_pgid);
+}
+
 /* Type=forking: the daemon is the PIDFile='s pid, or the one process the parent left behind
  * (socketd is a subreaper: the daemon is now its child) */
 static pid_t guess_main(struct sd_state *st, struct sd_unit *u)
@@ -805,19 +831,29 @@ static pid_t guess_main(struct sd_state *st, struct sd_unit *u)
 	if (u->svc.pidfile) {
 		FILE *fp = fopen(u->svc.pidfile, "re");
 		long pid = 0;
+		struct stat sb;
+		bool root_owned = false;
 
 		if (fp) {
 			char line[32];
 			struct scan sc;
 
+			root_owned = fstat(fileno(fp), &sb) == 0 && sb.st_uid == 0;
 			scan_init(&sc, fgets(line, sizeof(line), fp));
 			pid = (long)scan_num(&sc, 10);
 			if (!sc.ok)
 				pid = 0;
 			fclose(fp);
 		}
-		if (pid > 0 && kill((pid_t)pid, 0) == 0)
-			return (pid_t)pid;
+		if (pid > 0 && pid <= INT_MAX && kill((pid_t)pid, 0) == 0) {
+			if (main_pid_acceptable(u, (pid_t)pid, root_owned))
+				return (pid_t)pid;
+			sd_unit_log(
+				u, 0,
+				"New main PID %ld does not belong to service, and PID file is not owned by root. Refusing.",
+				pid);
+			return 0;
+		}
 		sd_unit_log(u, 0, "Can't open PID file %s (yet?) after start: %s", u->svc.pidfile,
 			    strerror(errno ? errno : ENOENT));
 		return 0;
@@ -902,7 +938,7 @@ static void main_exited(struct sd_state *st, struct sd_unit *u, int status)
 			if (pid)
 				u->last_main = pid;
 			if (pid)
-				u->main_pgid = getpgid(pid);
+				u->main_pgid = signalable_group(pid);
 			u->main_exited = false;
 			enter_phase(st, u, SD_PH_START_POST);
 		} else if (u->svc.type == SD_ONESHOT) {
@@ -1068,9 +1104,14 @@ static void notify_datagram(struct sd_state *st, struct sd_unit *u)
 			}
 			if (m.errno_value >= 0)
 				u->errno_value = m.errno_value;
-			if (m.mainpid && kill(m.mainpid, 0) == 0 && m.mainpid != getpid()) {
+			if (m.mainpid && main_pid_acceptable(u, m.mainpid, cred->uid == 0)) {
 				u->main_pid = u->last_main = m.mainpid;
-				u->main_pgid = getpgid(m.mainpid);
+				u->main_pgid = signalable_group(m.mainpid);
+			} else if (m.mainpid) {
+				sd_unit_log(
+					u, 0,
+					"New main PID %ld does not belong to service, refusing.",
+					(long)m.mainpid);
 			}
 			if (m.watchdog_usec > 0) {
 				u->svc.watchdog_us = m.watchdog_usec;

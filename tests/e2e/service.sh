@@ -339,6 +339,24 @@ EOF
 	run start ntall.service
 	ok "NotifyAccess=all: a child's datagram is taken" 'rc 0 && wait_for "$W" eval "[ \"\$(p ntall.service StatusText)\" = child-status ]"'
 	sc stop ntall.service
+	# MAINPID= from an unprivileged service names a root process of another session: a
+	# stop must not reach it (else any service could make socketd kill any process)
+	setsid $SLEEP 300 &
+	victim=$!
+	unit ntpid.service <<EOF
+[Service]
+Type=notify
+NotifyAccess=all
+User=nobody
+ExecStart=/bin/sh -c '$SDN send "READY=1\nMAINPID=$victim"; exec $SLEEP 300'
+EOF
+	run start ntpid.service
+	ok "MAINPID= of a process outside the service, from nobody: refused, MainPID stays its own" \
+		'rc 0 && is_num "$(p ntpid.service MainPID)" && [ "$(p ntpid.service MainPID)" != "$victim" ]'
+	ok "... and logged" 'sc status ntpid.service | grep -q "New main PID $victim does not belong to service, refusing."'
+	run stop ntpid.service
+	ok "... the stop leaves that process alone" 'rc 0 && sleep 0.5 && alive "$victim"'
+	kill "$victim" 2>/dev/null
 else
 	skip "Type=notify" "no $GB_BUILD/tests/e2e/helpers/sdnotify (make test-progs)"
 fi
