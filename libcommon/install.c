@@ -199,6 +199,10 @@ static int enable_one(const char *root, const char *dir, const char *name,
 
 	if (depth > 8)
 		return 0;
+	if (!unit_name_valid(name)) { /* a name, never a path out of the directory (or root) */
+		errno = EINVAL;
+		return -1;
+	}
 	str_printf(path, sizeof(path), "%s%s/%s", root, dir, name);
 	if (lstat(path, &st) < 0) {
 		errno = ENOENT;
@@ -218,14 +222,17 @@ static int enable_one(const char *root, const char *dir, const char *name,
 		return 1;
 	}
 	str_printf(target, sizeof(target), "%s/%s", dir, name);
+	/* Alias= and WantedBy= words that are no unit names ("../x") are ignored */
 	for (size_t i = 0; i < in->n[ALIAS] && r == 0; i++) {
-		if (strcmp(in->words[ALIAS][i], name) == 0)
+		if (strcmp(in->words[ALIAS][i], name) == 0 || !unit_name_valid(in->words[ALIAS][i]))
 			continue;
 		str_printf(link, sizeof(link), "%s%s/%s", root, dir, in->words[ALIAS][i]);
 		r = make_link(link, target, report, ctx, conflict, csize);
 	}
 	for (int k = WANTED; k <= REQUIRED && r == 0; k++)
 		for (size_t i = 0; i < in->n[k] && r == 0; i++) {
+			if (!unit_name_valid(in->words[k][i]))
+				continue;
 			str_printf(link, sizeof(link), "%s%s/%s.%s/%s", root, dir, in->words[k][i],
 				   k == WANTED ? "wants" : "requires", name);
 			r = make_link(link, target, report, ctx, conflict, csize);

@@ -3,6 +3,8 @@
 #include "unit.h"
 
 #include <ctype.h>
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <pwd.h>
 #include <limits.h>
 #include <unistd.h>
@@ -82,13 +84,32 @@ int unit_load(struct unit_file *u, const char *path, const char *name, unit_diag
 		errno = ENOMEM;
 		return -1;
 	}
-	if (!(fp = fopen(path, "re"))) {
-		int e = errno;
+	/* a regular file only: a FIFO would block socketd, a device file be opened as root
+	 * (O_NONBLOCK: the open itself never waits) */
+	{
+		int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC), e = 0;
+		struct stat sb;
 
-		free(phys);
-		free(logical);
-		errno = e;
-		return -1;
+		if (fd >= 0 && fstat(fd, &sb) < 0)
+			e = errno;
+		else if (fd >= 0 && !S_ISREG(sb.st_mode))
+			e = EINVAL;
+		else if (fd >= 0 && sb.st_size > UNIT_FILE_MAX)
+			e = EFBIG;
+		if (e) {
+			close(fd);
+			fd = -1;
+			errno = e;
+		}
+		if (fd < 0 || !(fp = fdopen(fd, "r"))) {
+			e = errno;
+			if (fd >= 0)
+				close(fd);
+			free(phys);
+			free(logical);
+			errno = e;
+			return -1;
+		}
 	}
 	if (put(&b, "", 0, &section) < 0)
 		goto nomem;
@@ -262,6 +283,29 @@ size_t unit_get_all(const struct unit_file *u, const char *section, const char *
 		count++;
 	}
 	return count;
+}
+
+bool unit_name_valid(const char *name)
+{
+	const char *dot = strrchr(name, '.'), *at = NULL;
+	size_t len = strlen(name);
+
+	if (len == 0 || len >= UNIT_NAME_MAX || !dot || dot == name || !dot[1] || name[0] == '.' ||
+	    name[0] == '@')
+		return false;
+	for (const char *p = name; p < dot; p++) {
+		if (*p == '@') {
+			if (at)
+				return false;
+			at = p;
+		} else if (!isalnum((unsigned char)*p) && !strchr(":-_.\\", *p)) {
+			return false;
+		}
+	}
+	for (const char *p = dot + 1; *p; p++)
+		if (!islower((unsigned char)*p))
+			return false;
+	return true;
 }
 
 bool unit_name_parse(const char *name, char *prefix, size_t psize, char *instance, size_t isize,

@@ -10,6 +10,7 @@
 #include <stddef.h>
 
 #define UNIT_NAME_MAX 256
+#define UNIT_FILE_MAX (1024 * 1024) /* a larger unit file is refused (EFBIG) */
 #define UNIT_LINE_MAX 4096 /* a logical line, after continuations */
 
 struct unit_entry {
@@ -54,6 +55,11 @@ int unit_bool(const char *value);
 /* Parse a time span ("5", "5s", "1min 30s", "100ms", "infinity"): microseconds, or -1. */
 long long unit_timespan_us(const char *value);
 
+/* A unit name as systemd allows them ("foo.service", "foo@bar.socket", "foo@.service"):
+ * letters, digits and ":-_.\\", one '@' before the suffix, a lower-case suffix, no '/', not
+ * starting with '.', shorter than UNIT_NAME_MAX. What a client names is checked with it
+ * before it becomes a path. */
+bool unit_name_valid(const char *name);
 /* Names: "foo@bar.service" -> prefix "foo", instance "bar", suffix "service". */
 bool unit_name_parse(const char *name, char *prefix, size_t psize, char *instance, size_t isize,
 		     const char **suffix);

@@ -949,6 +949,15 @@ static void execute(struct sd_state *st, struct sd_client *c, char *line, struct
 		return;
 	}
 	verb = q.verb;
+	/* every operand is a unit's name, or list-units' patterns: a name never becomes a
+	 * path elsewhere than the unit directory, whoever asks */
+	if (strcmp(verb, "list-units") != 0 && strcmp(verb, "list-sockets") != 0)
+		for (int i = 0; i < q.argc; i++)
+			if (!unit_name_valid(q.argv[i])) {
+				ctl_reply_printf(r, 2, "Unit name %s is not valid.", q.argv[i]);
+				r->code = 1;
+				return;
+			}
 	if (strcmp(verb, "is-active") == 0 || strcmp(verb, "is-failed") == 0) {
 		bool failed_verb = verb[3] == 'f', any = false;
 

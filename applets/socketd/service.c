@@ -73,7 +73,8 @@ struct sd_unit *sd_unit_get(struct sd_state *st, const char *name)
 
 	if (u)
 		return u;
-	if (n <= 8 || strcmp(name + n - 8, ".service") != 0 || name[n - 9] == '@')
+	if (n <= 8 || strcmp(name + n - 8, ".service") != 0 || name[n - 9] == '@' ||
+	    !unit_name_valid(name)) /* never a path: "../x.service" */
 		return NULL;
 	str_printf(path, sizeof(path), "%s/%s", st->unit_dir, name);
 	if (stat(path, &sb) < 0)

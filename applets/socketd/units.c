@@ -906,7 +906,14 @@ static int by_name(const void *a, const void *b)
 struct sd_socket *sd_load_one(const char *dir, const char *name, int *errors)
 {
 	struct loader ld = {NULL, 0};
-	struct sd_socket *s = load_socket(dir, name, &ld);
+	struct sd_socket *s;
+
+	if (!unit_name_valid(name)) { /* never a path: "../x.socket" */
+		*errors = 1;
+		errno = ENOENT;
+		return NULL;
+	}
+	s = load_socket(dir, name, &ld);
 
 	*errors = ld.errors;
 	return s;

@@ -159,6 +159,17 @@ if [ -z "$_gb_optional_missing" ] && [ "$(id -u)" = 0 ]; then
 		"\nJ socketd[$sd]: Failed to listen on 127.0.0.1:7411: Address in use\nJ socketd[$sd]: Failed with result 'resources'.\nJ socketd[$sd]: Failed to listen on busy.socket.\n" "" ""
 	testing "status of a unit that does not exist: exit 4" '"$GATEBOX" svcctl status nosuch.socket 2>&1; echo rc=$?' \
 		"Unit nosuch.socket could not be found.\nrc=4\n" "" ""
+	# a name is never a path: status, show, is-active need no privilege, start only a
+	# -g member's (socketd ran ../../tmp/x.service as root, or read /dev/zero forever)
+	printf '[Service]\nExecStart=/bin/true\n' > "$T/outside.service"
+	testing "unit names with '/' are refused, whoever asks: exit 1" \
+		'"$GATEBOX" svcctl show -p LoadState ../../../../../../dev/zero 2>&1; echo rc=$?; "$GATEBOX" svcctl start ../outside.service 2>&1; echo rc=$?; "$GATEBOX" svcctl is-active ./echo.socket; echo rc=$?' \
+		"Unit name ../../../../../../dev/zero.service is not valid.\nrc=1\nUnit name ../outside.service is not valid.\nrc=1\nUnit name ./echo.socket is not valid.\nrc=1\n" "" ""
+	mkfifo "$U/fifo.service"
+	testing "a FIFO in the unit directory is not read (it would block socketd): bad-setting" \
+		'timeout 5 "$GATEBOX" svcctl show -p LoadState fifo.service; timeout 5 "$GATEBOX" svcctl is-active echo.socket' \
+		"LoadState=bad-setting\ninactive\n" "" ""
+	rm -f "$U/fifo.service"
 	"$GATEBOX" svcctl enable echo.socket 2>/dev/null
 	kill "$sd"
 	wait "$sd" 2>/dev/null
