@@ -48,6 +48,8 @@ bool at_permitted(uid_t uid)
 	r = listed(paths_get(PATHS_AT_ALLOW), pw->pw_name);
 	if (r >= 0)
 		return r == 1;
+	if (errno != ENOENT)
+		return false; /* an at.allow that cannot be read (EMFILE, EIO) allows no one */
 	r = listed(paths_get(PATHS_AT_DENY), pw->pw_name);
 	return r == 0; /* neither file: root only */
 }

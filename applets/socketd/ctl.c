@@ -979,8 +979,12 @@ static void execute(struct sd_state *st, struct sd_client *c, char *line, struct
 
 			if (i > 0)
 				ctl_reply_printf(r, 1, "%s", "");
-			one = is_socket_name(q.argv[i]) ? status_socket(st, r, q.argv[i], q.lines)
-							: status_service(st, r, q.argv[i], q.lines);
+			/* the units' log lines, as systemctl's journal lines, to those who may
+			 * read the journal: root and the control group */
+			size_t lines = privileged ? q.lines : 0;
+
+			one = is_socket_name(q.argv[i]) ? status_socket(st, r, q.argv[i], lines)
+							: status_service(st, r, q.argv[i], lines);
 			if (!rc)
 				rc = one;
 		}
@@ -1151,6 +1155,20 @@ static bool in_ctl_group(const struct sd_state *st, int fd, pid_t pid, gid_t pri
 	return false;
 }
 
+/* may one more unprivileged client from uid in? A few per user, and a few slots kept for
+ * root and the control group: nobody can lock the admin out by holding idle connections */
+static bool unprivileged_room(const struct sd_state *st, uid_t uid)
+{
+	int all = 0, mine = 0;
+
+	for (int i = 0; i < SD_MAX_CLIENTS; i++)
+		if (st->clients[i].fd >= 0 && !st->clients[i].privileged) {
+			all++;
+			mine += st->clients[i].uid == uid;
+		}
+	return all < SD_MAX_CLIENTS - SD_CLIENTS_KEPT && mine < SD_CLIENTS_PER_USER;
+}
+
 static void accept_clients(struct sd_state *st)
 {
 	int fd;
@@ -1163,15 +1181,22 @@ static void accept_clients(struct sd_state *st)
 		for (int i = 0; i < SD_MAX_CLIENTS && slot < 0; i++)
 			if (st->clients[i].fd < 0)
 				slot = i;
+		bool privileged;
+
 		if (slot < 0 || getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &len) < 0) {
 			close(fd); /* busy: the client sees EOF and reports a broken reply */
+			continue;
+		}
+		privileged = cr.uid == 0 || in_ctl_group(st, fd, cr.pid, cr.gid);
+		if (!privileged && !unprivileged_room(st, cr.uid)) {
+			close(fd);
 			continue;
 		}
 		memset(&st->clients[slot], 0, sizeof(st->clients[slot]));
 		st->clients[slot].in = xmalloc(CTL_REQUEST_MAX);
 		st->clients[slot].fd = fd;
 		st->clients[slot].uid = cr.uid;
-		st->clients[slot].privileged = cr.uid == 0 || in_ctl_group(st, fd, cr.pid, cr.gid);
+		st->clients[slot].privileged = privileged;
 		st->clients[slot].deadline_us = sd_now_us() + CLIENT_DEADLINE_US;
 	}
 }

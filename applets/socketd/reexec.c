@@ -153,7 +153,7 @@ static void restore_unit(struct sd_state *st, char *line)
 {
 	char *w[27], name[UNIT_NAME_MAX];
 	long long v[26];
-	bool ok;
+	bool ok, bad;
 	int a = 0, sub = 0, res = 0, manual = 0, mstatus = 0, mexited = 0, phase = 0, ready = 0;
 	int stopreq = 0, ns = -1, rp = -1, op = -1, ow = -1;
 	long mp = 0, cp = 0, mg = 0, cg = 0, lm = 0;
@@ -175,17 +175,19 @@ static void restore_unit(struct sd_state *st, char *line)
 		stopreq = (int)v[21], ns = (int)v[22], rp = (int)v[23], op = (int)v[24];
 		ow = (int)v[25];
 	}
-	if (!ok || a < 0 || a > SD_FAILED || sub < 0 || sub > SD_SUB_AUTO_RESTART || res < 0 ||
-	    res > SUP_DEPENDENCY || phase < 0 || phase >= SD_PH_COUNT) {
-		log_msg(LOG_ERR, "daemon-reexec: bad unit record");
-		return;
-	}
-	u = sd_unit_get(st, name);
+	bad = !ok || a < 0 || a > SD_FAILED || sub < 0 || sub > SD_SUB_AUTO_RESTART || res < 0 ||
+		res > SUP_DEPENDENCY || phase < 0 || phase >= SD_PH_COUNT;
+	u = bad ? NULL : sd_unit_get(st, name);
 	if (!u) {
-		/* its file is gone: the processes keep running, socketd forgets them */
+		/* a bad record, or its file is gone: the processes keep running, socketd forgets
+		 * them, and the fds handed over close (no longer close-on-exec, they would reach
+		 * the next services) */
 		int fds[4] = {ns, rp, op, ow};
 
-		log_msg(LOG_WARNING, "%s: unit file gone across daemon-reexec", name);
+		if (bad)
+			log_msg(LOG_ERR, "daemon-reexec: bad unit record");
+		else
+			log_msg(LOG_WARNING, "%s: unit file gone across daemon-reexec", name);
 		for (int k = 0; k < 4; k++)
 			if (fds[k] >= 0)
 				close(fds[k]);

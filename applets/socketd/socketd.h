@@ -225,6 +225,8 @@ struct sd_client {
 };
 
 #define SD_MAX_CLIENTS 16
+#define SD_CLIENTS_KEPT 4 /* of them, only for root and the control group */
+#define SD_CLIENTS_PER_USER 4 /* an unprivileged user's at most */
 
 struct sd_state {
 	const char *unit_dir;

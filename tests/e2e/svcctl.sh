@@ -128,6 +128,20 @@ if [ -z "$_gb_optional_missing" ] && [ "$(id -u)" = 0 ]; then
 	if command -v setpriv >/dev/null; then
 		testing "an unprivileged user may read status" \
 			'setpriv --reuid=nobody --regid=nogroup --clear-groups "$GATEBOX" svcctl is-active echo.socket; echo rc=$?' "active\nrc=0\n" "" ""
+		testing "... without the unit's log lines (systemctl shows the journal to its readers only)" \
+			'setpriv --reuid=nobody --regid=nogroup --clear-groups "$GATEBOX" svcctl status echo.socket | grep -c "Listening on"; "$GATEBOX" svcctl status echo.socket | grep -c "Listening on"' \
+			"0\n1\n" "" ""
+		# nobody holds idle connections to the control socket: their own are capped,
+		# root still gets in
+		for _ in 1 2 3 4 5 6; do
+			setpriv --reuid=nobody --regid=nogroup --clear-groups socat -T 4 UNIX-CONNECT:"$T/run/socketd.ctl" SYSTEM:"sleep 3" >/dev/null 2>&1 &
+			track_pid $!
+		done
+		sleep 0.5
+		testing "a user holding 4 connections to socketd gets no fifth; root is served" \
+			'setpriv --reuid=nobody --regid=nogroup --clear-groups "$GATEBOX" svcctl is-active echo.socket >/dev/null 2>&1; echo rc=$?; "$GATEBOX" svcctl is-active echo.socket' \
+			"rc=1\nactive\n" "" ""
+		wait_for 100 sh -c '! pgrep -u nobody -x socat >/dev/null' 
 		testing "... but not stop: exit 4 (identified by SO_PEERCRED)" \
 			'setpriv --reuid=nobody --regid=nogroup --clear-groups "$GATEBOX" svcctl stop echo.socket 2>&1; echo rc=$?' \
 			"Failed to stop echo.socket: Access denied\nrc=4\n" "" ""
