@@ -13,10 +13,12 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-static int write_all(int fd, const char *p, size_t n)
+/* sock: to the control socket, where a manager that closed on us (busy, or this user's
+ * connections all taken) is an error to report (EPIPE), not a SIGPIPE to die of */
+static int write_all(int fd, const char *p, size_t n, bool sock)
 {
 	while (n > 0) {
-		ssize_t w = write(fd, p, n);
+		ssize_t w = sock ? send(fd, p, n, MSG_NOSIGNAL) : write(fd, p, n);
 
 		if (w < 0 && errno == EINTR)
 			continue;
@@ -43,7 +45,7 @@ int ctl_call(const char *path, const char *request, int out_fd, int err_fd)
 	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0)
 		return -1;
 	if (connect(fd, (struct sockaddr *)&su, sizeof(su)) < 0 ||
-	    write_all(fd, request, rlen) < 0 || write_all(fd, "\n", 1) < 0) {
+	    write_all(fd, request, rlen, true) < 0 || write_all(fd, "\n", 1, true) < 0) {
 		int e = errno;
 
 		close(fd);
@@ -75,7 +77,8 @@ int ctl_call(const char *path, const char *request, int out_fd, int err_fd)
 			if (line[0] == 'X' && line[1] == ' ')
 				code = atoi(line + 2);
 			else if ((line[0] == '1' || line[0] == '2') && line[1] == ' ')
-				write_all(line[0] == '1' ? out_fd : err_fd, line + 2, have - 2);
+				write_all(line[0] == '1' ? out_fd : err_fd, line + 2, have - 2,
+					  false);
 			have = 0;
 		}
 	}

@@ -28,51 +28,82 @@ static const char *env_lookup(const struct sd_service *svc, char *const *extra, 
 	return NULL;
 }
 
-/* systemd's ExecStart expansion: specifiers, then ${VAR} inline and $VAR as its words. */
+static bool name_char(char c, bool first)
+{
+	return c == '_' || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+		(!first && c >= '0' && c <= '9');
+}
+
+/* "$VAR" as a word of its own (systemd splits its value into words) */
+static bool bare_variable(const char *w)
+{
+	if (w[0] != '$' || !name_char(w[1], true))
+		return false;
+	for (w += 2; *w; w++)
+		if (!name_char(*w, false))
+			return false;
+	return true;
+}
+
+/* systemd's ExecStart expansion: specifiers, then the words (quotes as systemd reads them),
+ * then variables: "${VAR}" within a word is its value, whitespace and quotes and all, in
+ * that one word; "$VAR" as a word of its own becomes its value's words, split at
+ * whitespace only; "$$" is a '$'. A value never goes through the word splitter. */
 static int build_argv(const struct sd_service *svc, char *const *extra, const char *line,
 		      const char *unit_name, char *buf, size_t size, char **argv, size_t max)
 {
-	char spec[UNIT_LINE_MAX], vars[UNIT_LINE_MAX];
-	size_t n = 0, argc;
-	const char *p;
+	char spec[UNIT_LINE_MAX], wbuf[UNIT_LINE_MAX], *words[256];
+	size_t nw, argc = 0, used = 0;
 
-	if (unit_expand(unit_name, line, spec, sizeof(spec)) < 0)
+	if (unit_expand(unit_name, line, spec, sizeof(spec)) < 0 ||
+	    unit_split_words(spec, words, 255, &nw, wbuf, sizeof(wbuf)) < 0)
 		return -1;
-	for (p = spec; *p && n + 1 < sizeof(vars); p++) {
-		const char *name = NULL, *val;
-		size_t len = 0;
+	for (size_t i = 0; i < nw; i++) {
+		const char *w = words[i];
 
-		if (p[0] == '$' && p[1] == '$') { /* "$$" is a literal '$' */
-			vars[n++] = '$';
-			p++;
+		if (bare_variable(w)) {
+			const char *val = env_lookup(svc, extra, w + 1, strlen(w + 1));
+
+			while (val && *(val += strspn(val, " \t\n"))) {
+				size_t len = strcspn(val, " \t\n");
+
+				if (argc + 1 >= max || used + len + 1 > size)
+					return -1;
+				argv[argc++] = memcpy(buf + used, val, len);
+				buf[used + len] = '\0';
+				used += len + 1;
+				val += len;
+			}
 			continue;
 		}
-		if (p[0] == '$' && p[1] == '{' && strchr(p, '}')) {
-			name = p + 2;
-			len = (size_t)(strchr(p, '}') - name);
-			p = name + len;
-		} else if (p[0] == '$' &&
-			   (p[1] == '_' || (p[1] >= 'A' && p[1] <= 'Z') ||
-			    (p[1] >= 'a' && p[1] <= 'z'))) {
-			name = p + 1;
-			while (name[len] == '_' || (name[len] >= 'A' && name[len] <= 'Z') ||
-			       (name[len] >= 'a' && name[len] <= 'z') ||
-			       (name[len] >= '0' && name[len] <= '9'))
-				len++;
-			p = name + len - 1;
+		if (argc + 1 >= max)
+			return -1;
+		argv[argc++] = buf + used;
+		for (const char *p = w; *p; p++) {
+			const char *val = NULL, *end;
+
+			if (p[0] == '$' && p[1] == '$') {
+				p++;
+			} else if (p[0] == '$' && p[1] == '{' && (end = strchr(p + 2, '}'))) {
+				val = env_lookup(svc, extra, p + 2, (size_t)(end - p - 2));
+				p = end;
+				for (; val && *val; val++) {
+					if (used + 1 >= size)
+						return -1;
+					buf[used++] = *val;
+				}
+				continue;
+			}
+			if (used + 1 >= size)
+				return -1;
+			buf[used++] = *p;
 		}
-		if (!name) {
-			vars[n++] = *p;
-			continue;
-		}
-		val = env_lookup(svc, extra, name, len);
-		for (; val && *val && n + 1 < sizeof(vars); val++)
-			vars[n++] = *val;
+		if (used + 1 > size)
+			return -1;
+		buf[used++] = '\0';
 	}
-	vars[n] = '\0';
-	if (unit_split_words(vars, argv, max, &argc, buf, size) < 0 || argc == 0)
-		return -1;
-	return (int)argc;
+	argv[argc] = NULL;
+	return argc ? (int)argc : -1;
 }
 
 int sd_runtime_dir(const struct sd_service *svc, bool kept)

@@ -346,9 +346,8 @@ EOF
 	unit ntpid.service <<EOF
 [Service]
 Type=notify
-NotifyAccess=all
 User=nobody
-ExecStart=/bin/sh -c '$SDN send "READY=1\nMAINPID=$victim"; exec $SLEEP 300'
+ExecStart=$SDN daemon --mainpid $victim
 EOF
 	run start ntpid.service
 	ok "MAINPID= of a process outside the service, from nobody: refused, MainPID stays its own" \

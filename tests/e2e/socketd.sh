@@ -187,6 +187,9 @@ echo "nofile=$(ulimit -n) nice=${17} groups=$(id -G) cwd=$(pwd)"
 EOF
 unit limits.socket '[Socket]\nListenStream=127.0.0.1:7093\nAccept=yes\n' enable
 unit limits@.service '[Service]\nExecStart=/bin/sh '"$T"'/limits.sh\nUser=nobody\nSupplementaryGroups=daemon\nNice=5\nLimitNOFILE=123\nWorkingDirectory=/\n'
+# systemd's variables in ExecStart=: ${VAR} one word as it is, $VAR its words, $$ a '$'
+unit vars.socket '[Socket]\nListenStream=127.0.0.1:7095\nAccept=yes\n' enable
+unit vars@.service '[Service]\nEnvironment="A=x  y" "B=it'"'"'s" C=\nExecStart=/bin/sh -c '"'"'printf "[%%s]" "$@"'"'"' sh ${A} $A ${B} $C q${A}q $$HOME\nStandardInput=socket\n'
 unit badexec.socket '[Socket]\nListenStream=127.0.0.1:7094\nAccept=yes\n' enable
 unit badexec@.service '[Service]\nExecStart='"$T"'/no-such-program\n'
 chmod 755 "$T" && chmod 644 "$T/limits.sh"
@@ -194,6 +197,8 @@ start_socketd
 testing "Accept=yes instance: LimitNOFILE=, Nice=, User= with SupplementaryGroups=, WorkingDirectory=" \
 	"timeout 10 socat -t 5 - TCP4:127.0.0.1:7093 </dev/null" \
 	"nofile=123 nice=5 groups=$(id -g nobody) $(getent group daemon | cut -d: -f3) cwd=/\n" "" ""
+testing "ExecStart= variables as systemd: \${A} one word, \$A split at blanks, quotes in values kept, \$\$" \
+	"timeout 10 socat -t 5 - TCP4:127.0.0.1:7095 </dev/null" "[x  y][x][y][it's][qx  yq][\$HOME]" "" ""
 testing "Accept=yes instance whose program is missing: the connection is closed" \
 	"timeout 10 socat -t 5 - TCP4:127.0.0.1:7094 </dev/null | wc -c" "0\n" "" ""
 check "... its exit status 203 (EXEC) is logged" logged "badexec@.service: process"
@@ -223,7 +228,8 @@ else
 fi
 stop_socketd
 rm -f "$U/sockets.target.wants/httpd.socket" "$U/sockets.target.wants/tcpd.socket" "$U/sockets.target.wants/proxy.socket" \
-	"$U/sockets.target.wants/limits.socket" "$U/sockets.target.wants/badexec.socket"
+	"$U/sockets.target.wants/limits.socket" "$U/sockets.target.wants/badexec.socket" \
+	"$U/sockets.target.wants/vars.socket"
 
 # --- a flood under MaxConnections: all served, nothing leaks
 unit flood.socket '[Socket]\nListenStream=127.0.0.1:7050\nAccept=yes\nMaxConnections=16\nBacklog=4096\nTriggerLimitBurst=0\n' enable

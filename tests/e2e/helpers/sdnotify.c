@@ -4,9 +4,9 @@
  *
  *   sdnotify send 'READY=1\nSTATUS=x'     one datagram from this pid ("\n" is a newline)
  *   sdnotify daemon [--delay-ms N] [--status TEXT] [--no-ready] [--pings N]
- *                   [--child-status TEXT] [--env-file FILE] [--exit N]
+ *                   [--child-status TEXT] [--env-file FILE] [--exit N] [--mainpid PID]
  *       sleeps N ms, writes its environment and "PID=<pid>" to FILE, sends READY=1 (and
- *       STATUS=TEXT) unless --no-ready; --child-status: a forked child (same process
+ *       STATUS=TEXT, MAINPID=PID) unless --no-ready; --child-status: a forked child (same process
  *       group, another pid) sends STATUS=TEXT and stays until SIGTERM; --exit N: exits N
  *       here instead of running.
  *       Then, if WATCHDOG_USEC is set (and WATCHDOG_PID, when set, is its pid), sends
@@ -55,8 +55,8 @@ static int notify(const char *msg)
 		perror("sdnotify: socket");
 		return -1;
 	}
-	struct iovec iov = { .iov_base = (void *)(uintptr_t)msg, .iov_len = strlen(msg) };
-	struct msghdr mh = { .msg_name = &sa, .msg_namelen = len, .msg_iov = &iov, .msg_iovlen = 1 };
+	struct iovec iov = {.iov_base = (void *)(uintptr_t)msg, .iov_len = strlen(msg)};
+	struct msghdr mh = {.msg_name = &sa, .msg_namelen = len, .msg_iov = &iov, .msg_iovlen = 1};
 	rc = (int)sendmsg(fd, &mh, MSG_NOSIGNAL);
 	if (rc < 0)
 		fprintf(stderr, "sdnotify: sendmsg to %s: %s\n", path, strerror(errno));
@@ -85,7 +85,7 @@ static char *unescape(const char *s)
 
 static void sleep_us(long long us)
 {
-	struct timespec ts = { .tv_sec = us / 1000000, .tv_nsec = (long)(us % 1000000) * 1000 };
+	struct timespec ts = {.tv_sec = us / 1000000, .tv_nsec = (long)(us % 1000000) * 1000};
 
 	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
 		;
@@ -114,9 +114,10 @@ static int write_env(const char *file)
 
 static int usage(void)
 {
-	fprintf(stderr, "usage: sdnotify send MESSAGE\n"
-			"       sdnotify daemon [--delay-ms N] [--status TEXT] [--no-ready] [--pings N]\n"
-			"                       [--child-status TEXT] [--env-file FILE] [--exit N]\n");
+	fprintf(stderr,
+		"usage: sdnotify send MESSAGE\n"
+		"       sdnotify daemon [--delay-ms N] [--status TEXT] [--no-ready] [--pings N]\n"
+		"                       [--child-status TEXT] [--env-file FILE] [--exit N] [--mainpid PID]\n");
 	return 2;
 }
 
@@ -124,7 +125,7 @@ static int daemon_mode(int argc, char **argv)
 {
 	long long delay_ms = 0;
 	long pings = -1, exit_code = -1;
-	const char *status = NULL, *child_status = NULL, *env_file = NULL;
+	const char *status = NULL, *child_status = NULL, *env_file = NULL, *mainpid = NULL;
 	int ready = 1;
 	char msg[512];
 	sigset_t set;
@@ -149,6 +150,8 @@ static int daemon_mode(int argc, char **argv)
 			env_file = v;
 		else if (!strcmp(a, "--exit"))
 			exit_code = atol(v);
+		else if (!strcmp(a, "--mainpid"))
+			mainpid = v;
 		else
 			return usage();
 		i++;
@@ -162,7 +165,8 @@ static int daemon_mode(int argc, char **argv)
 	if (env_file && write_env(env_file) < 0)
 		return 1;
 	if (ready) {
-		snprintf(msg, sizeof(msg), "READY=1%s%s", status ? "\nSTATUS=" : "", status ? status : "");
+		snprintf(msg, sizeof(msg), "READY=1%s%s%s%s", status ? "\nSTATUS=" : "",
+			 status ? status : "", mainpid ? "\nMAINPID=" : "", mainpid ? mainpid : "");
 		if (notify(msg) < 0)
 			return 1;
 	} else if (status) {
