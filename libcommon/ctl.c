@@ -3,11 +3,12 @@
 #include "ctl.h"
 #include "opt.h"
 #include "sup.h"
-#include "scan.h"
 
 #include <signal.h>
 
+#include <grp.h>
 #include <poll.h>
+#include <pwd.h>
 #include <stdarg.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -203,34 +204,15 @@ int ctl_request_parse(char *line, struct ctl_request *q, const char **err, char 
 	return 0;
 }
 
-int ctl_peer_groups(int fd, pid_t pid, gid_t *groups, int max)
+int ctl_peer_groups(int fd, uid_t uid, gid_t gid, gid_t *groups, int max)
 {
 	socklen_t len = (socklen_t)((size_t)max * sizeof(gid_t));
-	char path[64], line[1024];
-	FILE *fp;
-	int n = -1;
+	struct passwd *pw;
+	int n = max;
 
 	if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups, &len) == 0)
 		return (int)(len / sizeof(gid_t));
-	/* the peer's pid comes from SO_PEERCRED, so this reads the process that connected */
-	snprintf(path, sizeof(path), "/proc/%ld/status", (long)pid);
-	if (pid <= 0 || !(fp = fopen(path, "re")))
-		return -1;
-	while (fgets(line, sizeof(line), fp))
-		if (strncmp(line, "Groups:", 7) == 0) {
-			struct scan sc;
-
-			n = 0;
-			scan_init(&sc, line + 7);
-			while (n < max) {
-				long long g = scan_num(&sc, 10);
-
-				if (!sc.ok)
-					break;
-				groups[n++] = (gid_t)g;
-			}
-			break;
-		}
-	fclose(fp);
+	if (!(pw = getpwuid(uid)) || getgrouplist(pw->pw_name, gid, groups, &n) < 0)
+		return -1; /* none, or more than max */
 	return n;
 }

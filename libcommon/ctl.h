@@ -17,9 +17,10 @@
  * with errno when socketd cannot be reached or the reply is broken. */
 int ctl_call(const char *path, const char *request, int out_fd, int err_fd);
 
-/* The supplementary groups of a peer: SO_PEERGROUPS (Linux 4.13), else the Groups: line of
- * /proc/PID/status (older kernels, qemu-user); count stored, or -1 when neither works. */
-int ctl_peer_groups(int fd, pid_t pid, gid_t *groups, int max);
+/* The supplementary groups of a peer (uid, gid from SO_PEERCRED): SO_PEERGROUPS (Linux
+ * 4.13), else the user's groups in the group database (older kernels, qemu-user; never
+ * /proc/PID, whose pid may be another process's by now); count stored, or -1. */
+int ctl_peer_groups(int fd, uid_t uid, gid_t gid, gid_t *groups, int max);
 
 /* Server side: a request split into its verb, options and operands (in place). */
 struct ctl_request {

@@ -239,7 +239,7 @@ static void accept_one(struct atd_ctl *c)
 	k->who.uid = cr.uid;
 	k->who.gid = cr.gid;
 	/* the groups the submitter has now, as root's own submission keeps its getgroups() */
-	k->who.ngroups = ctl_peer_groups(fd, cr.pid, k->who.groups,
+	k->who.ngroups = ctl_peer_groups(fd, cr.uid, cr.gid, k->who.groups,
 					 (int)(sizeof(k->who.groups) / sizeof(gid_t)));
 	if (k->who.ngroups < 0)
 		k->who.ngroups = 0;

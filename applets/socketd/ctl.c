@@ -1139,7 +1139,7 @@ long long sd_ctl_next_deadline(const struct sd_state *st)
 }
 
 /* is the peer a member of the control group (its primary group, or a supplementary one)? */
-static bool in_ctl_group(const struct sd_state *st, int fd, pid_t pid, gid_t primary)
+static bool in_ctl_group(const struct sd_state *st, int fd, uid_t uid, gid_t primary)
 {
 	gid_t groups[64];
 	int n;
@@ -1148,7 +1148,7 @@ static bool in_ctl_group(const struct sd_state *st, int fd, pid_t pid, gid_t pri
 		return false;
 	if (primary == (gid_t)st->ctl_gid)
 		return true;
-	n = ctl_peer_groups(fd, pid, groups, 64);
+	n = ctl_peer_groups(fd, uid, primary, groups, 64);
 	for (int i = 0; i < n; i++)
 		if (groups[i] == (gid_t)st->ctl_gid)
 			return true;
@@ -1187,7 +1187,7 @@ static void accept_clients(struct sd_state *st)
 			close(fd); /* busy: the client sees EOF and reports a broken reply */
 			continue;
 		}
-		privileged = cr.uid == 0 || in_ctl_group(st, fd, cr.pid, cr.gid);
+		privileged = cr.uid == 0 || in_ctl_group(st, fd, cr.uid, cr.gid);
 		if (!privileged && !unprivileged_room(st, cr.uid)) {
 			close(fd);
 			continue;
