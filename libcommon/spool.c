@@ -423,10 +423,15 @@ int spool_read(int dirfd, const char *name, char **buf, size_t *len, size_t max)
 
 	if (fd < 0)
 		return -1;
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || (unsigned long long)st.st_size > max) {
-		e = S_ISREG(st.st_mode) ? EFBIG : EINVAL;
+	if (fstat(fd, &st) < 0) {
+		e = errno;
 		close(fd);
 		errno = e;
+		return -1;
+	}
+	if (!S_ISREG(st.st_mode) || (unsigned long long)st.st_size > max) {
+		close(fd);
+		errno = S_ISREG(st.st_mode) ? EFBIG : EINVAL;
 		return -1;
 	}
 	b = malloc((size_t)st.st_size + 1);

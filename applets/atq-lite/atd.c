@@ -76,8 +76,12 @@ static int load_job(const char *name, const struct spool_name *n, struct spool_j
 	int line;
 
 	if (spool_read(g.dirfd, name, text, len, 64u << 20) < 0) {
-		if (errno != ENOENT)
+		/* too big or not a file is damage; out of memory or fds is now, not the file:
+		 * the next scan tries again */
+		if (errno == EFBIG || errno == EINVAL)
 			quarantine(name, 0, strerror(errno));
+		else if (errno != ENOENT)
+			log_errno(LOG_ERR, "%s", name);
 		return -1;
 	}
 	if (spool_parse_job(*text, *len, j, &err, &line) < 0 ||
