@@ -1072,8 +1072,16 @@ static void notify_datagram(struct sd_state *st, struct sd_unit *u)
 	struct ucred *cred = NULL;
 	struct notify_msg m;
 	ssize_t n;
+	/* the socket is anyone's to write to: a few datagrams a wake-up (the loop serves the
+	 * rest next time), and a refusal is logged at most once a second */
+	long long now = sd_now_us();
+	bool may_warn = now - u->notify_warned_us >= 1000000;
 
-	while ((n = recvmsg(u->notify_sock, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC)) >= 0) {
+	for (int round = 0;
+	     round < 16 && (n = recvmsg(u->notify_sock, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC)) >= 0;
+	     round++) {
+		bool refused = false;
+
 		for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
 			if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_CREDENTIALS)
 				cred = (struct ucred *)(void *)CMSG_DATA(c);
@@ -1088,12 +1096,18 @@ static void notify_datagram(struct sd_state *st, struct sd_unit *u)
 		}
 		if (!cred || (mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) ||
 		    notify_parse(buf, (size_t)n, &m) < 0) {
-			log_msg(LOG_WARNING, "%s: malformed notification ignored", u->svc.name);
+			refused = true;
+			if (may_warn)
+				log_msg(LOG_WARNING, "%s: malformed notification ignored",
+					u->svc.name);
 		} else if (!may_notify(u, cred->pid)) {
-			log_msg(LOG_WARNING,
-				"%s: Got notification message from PID %ld, but reception only permitted for %s",
-				u->svc.name, (long)cred->pid,
-				u->svc.notify_access == SD_NOTIFY_NONE ? "nobody" : "the main PID");
+			refused = true;
+			if (may_warn)
+				log_msg(LOG_WARNING,
+					"%s: Got notification message from PID %ld, but reception only permitted for %s",
+					u->svc.name, (long)cred->pid,
+					u->svc.notify_access == SD_NOTIFY_NONE ? "nobody"
+									       : "the main PID");
 		} else {
 			if (m.status) {
 				size_t l = m.status_len < sizeof(u->status_text) - 1
@@ -1128,6 +1142,10 @@ static void notify_datagram(struct sd_state *st, struct sd_unit *u)
 				set_state(u, SD_DEACTIVATING, SD_SUB_STOP);
 			if (m.ready)
 				became_ready(st, u);
+		}
+		if (refused && may_warn) {
+			u->notify_warned_us = now;
+			may_warn = false;
 		}
 		cred = NULL;
 		mh.msg_controllen = sizeof(ctl);

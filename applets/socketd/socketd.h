@@ -189,6 +189,7 @@ struct sd_unit {
 	long long limit_start_us;
 	unsigned limit_count, restarts;
 	int notify_sock; /* NOTIFY_SOCKET (a datagram socket of its own), -1 */
+	long long notify_warned_us; /* monotonic: the last refusal logged (once a second) */
 	char notify_path[108];
 	int ready_pipe; /* NotifyFd='s read end, -1 */
 	int out_pipe, out_w; /* StandardOutput=journal: the pipe's ends, -1 */
