@@ -51,6 +51,10 @@ struct rules_request {
 	bool udp; /* ident lookups are TCP only */
 	bool dry_run; /* tcpdmatch/tcpdchk: spawn, twist, aclexec and user changes don't happen */
 	bool delegated; /* a twist ran (in a dry run: would have) */
+	/* decide_only (socketd's loop, a dry run): commands and ident lookups cannot run, so a
+	 * rule whose verdict needs one (aclexec, twist, a user@ pattern whose host matched)
+	 * sets undecided, and the caller refuses: never a grant tcpd would not give */
+	bool decide_only, undecided;
 	unsigned rfc931_timeout; /* seconds (Debian: 10) */
 	int allow_severity, deny_severity;
 	bool verbose; /* report matched/option trace lines */

@@ -105,7 +105,7 @@ static int mask_token(char *tok, uint32_t *net, uint32_t *mask)
 	}
 	*slash = '/';
 	if (rules_dot_quad(m, &k) < 0) {
-		bits = strtol(m, NULL, 10);
+		bits = (int)strtoll(m, NULL, 10); /* as rules_match reads it */
 		if (bits < 1 || bits > 32)
 			return 0;
 		k = htonl(0xffffffffU << (32 - bits));
@@ -241,6 +241,16 @@ static int add_rule(struct rules_cache_table *t, size_t *cap, int line, const ch
 	return 0;
 }
 
+/* out of memory halfway: never a table with fewer rules than the file (a hosts.deny that
+ * denies nothing). The table is in error, which denies as libwrap's unreadable table does,
+ * until a refresh loads it whole */
+static int load_failed(struct rules_cache_table *t, struct rules_request *rq)
+{
+	t->open_errno = ENOMEM;
+	rules_warn(rq, "cannot load %s: %s", t->path, strerror(ENOMEM));
+	return -1;
+}
+
 static int load_table(struct rules_cache_table *t, struct rules_request *rq)
 {
 	char line[RULES_LINE_MAX];
@@ -287,12 +297,12 @@ static int load_table(struct rules_cache_table *t, struct rules_request *rq)
 		opts = rules_split_at(cl, ':');
 		if (add_rule(t, &cap, rq->line, line, cl, opts) < 0) {
 			rules_file_close(&f);
-			return -1;
+			return load_failed(t, rq);
 		}
 	}
 	rules_file_close(&f);
 	rq->file = NULL;
-	return build_index(t);
+	return build_index(t) < 0 ? load_failed(t, rq) : 0;
 }
 
 static int table_init(struct rules_cache_table *t, const char *path, struct rules_request *rq)
@@ -419,16 +429,22 @@ int rules_cache_refresh(struct rules_cache *c, struct rules_request *rq)
 	if (!maybe_changed(c))
 		return 0;
 
+	/* a table that failed to load (in error: it denies) is tried again at the next
+	 * refresh, events or not */
 	if (changed(&c->allow)) {
 		if (load_table(&c->allow, rq) < 0)
-			return -1;
-		reloaded = 1;
+			reloaded = -1;
+		else if (reloaded == 0)
+			reloaded = 1;
 	}
 	if (changed(&c->deny)) {
 		if (load_table(&c->deny, rq) < 0)
-			return -1;
-		reloaded = 1;
+			reloaded = -1;
+		else if (reloaded == 0)
+			reloaded = 1;
 	}
+	if (reloaded < 0)
+		c->watch_rearm = true;
 	return reloaded;
 }
 

@@ -144,6 +144,9 @@ static void lookup_name(struct rules_host *h)
 	unmapped(h, &ss, &len);
 	if (getnameinfo((struct sockaddr *)&ss, len, name, sizeof(name), NULL, 0, NI_NAMEREQD) != 0)
 		return;
+	/* cut to what a rule sees first, as libwrap does, and verify that: a long name must
+	 * not pass the check whole and then match as its first 127 bytes (".example.com") */
+	name[RULES_STRING_MAX - 1] = '\0';
 	if (rules_inet_addr(name, &dummy4) == 0 || rules_inet6(name, dummy6) == 0) {
 		rules_warn(h->rq, "host name/name mismatch: reverse lookup results in non-FQDN %s",
 			   name);
@@ -160,9 +163,10 @@ static void lookup_name(struct rules_host *h)
 		str_copy(h->name, sizeof(h->name), RULES_PARANOID);
 		return;
 	}
-	if (res->ai_canonname && strcasecmp(name, res->ai_canonname) != 0 &&
+	if ((!res->ai_canonname || strcasecmp(name, res->ai_canonname) != 0) &&
 	    strcasecmp(name, "localhost") != 0) {
-		rules_warn(h->rq, "host name/name mismatch: %s != %s", name, res->ai_canonname);
+		rules_warn(h->rq, "host name/name mismatch: %s != %s", name,
+			   res->ai_canonname ? res->ai_canonname : "(null)");
 		freeaddrinfo(res);
 		str_copy(h->name, sizeof(h->name), RULES_PARANOID);
 		return;

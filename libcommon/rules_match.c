@@ -237,7 +237,8 @@ int rules_string_match(const char *tok, const char *string)
 
 static int cidr_mask(const char *s, unsigned int *mask)
 {
-	long bits = strtol(s, NULL, 10); /* atoi: "/8x" is /8 */
+	/* libwrap's atoi: "/8x" is /8, and an int's overflow wraps ("/4294967304" is /8) */
+	long bits = (int)strtoll(s, NULL, 10);
 
 	if (bits < 1 || bits > 32)
 		return -1;
@@ -270,7 +271,7 @@ static int masked_match6(const char *net_tok, const char *mask_tok, const char *
 	inner[len - 2] = '\0';
 	if (rules_inet6(string, addr) < 0 || rules_inet6(inner, net) < 0)
 		return RULES_NO;
-	bits = strtol(mask_tok, NULL, 10);
+	bits = (int)strtoll(mask_tok, NULL, 10); /* libwrap's atoi, wrapping as an int */
 	if (bits < 0 || bits > 128)
 		return RULES_NO;
 	/* only the prefix bits count: host bits in the net are ignored (unlike IPv4) */
@@ -485,7 +486,13 @@ int rules_client_match(char *tok, struct rules_request *rq)
 	host = tok[0] ? rules_split_at(tok + 1, '@') : NULL;
 	if (!host)
 		return rules_host_match(tok, &rq->client);
-	r = rules_host_match(host, &rq->client) && rules_string_match(tok, rules_user(rq));
+	r = rules_host_match(host, &rq->client);
+	if (r && rq->decide_only) {
+		rq->undecided = true; /* the user is the ident server's to say */
+		r = 0;
+	} else if (r) {
+		r = rules_string_match(tok, rules_user(rq));
+	}
 	host[-1] = '@';
 	return r;
 }

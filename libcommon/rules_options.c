@@ -98,8 +98,10 @@ static void opt_aclexec(struct opt_state *st, char *value)
 {
 	int status;
 
-	if (st->rq->dry_run)
+	if (st->rq->dry_run) {
+		st->rq->undecided |= st->rq->decide_only; /* its exit status decides */
 		return;
+	}
 	status = rules_shell_cmd(st->rq, value);
 	if (status != 0) {
 		char msg[64];
@@ -120,6 +122,7 @@ static void opt_twist(struct opt_state *st, char *value)
 
 	if (rq->dry_run) {
 		rq->delegated = true;
+		rq->undecided |= rq->decide_only; /* the command, not the daemon, would serve */
 		return;
 	}
 	snprintf(msg, sizeof(msg), "twist %s to %s", rules_client(rq), value);

@@ -28,6 +28,7 @@
 
 #define TLS_FILE_MAX (256 * 1024) /* a PEM chain or key larger than this is not one */
 #define TLS_IO_BUF 16384 /* one full record per read and per write */
+#define TLS_DRAIN_MS 60000 /* after the service ended, for the client to take the rest */
 #define BLIND_BATCH 32 /* RSA blinding pairs made at a time, with one modular inversion */
 
 struct tls_server {
@@ -696,8 +697,9 @@ static int plain_to_tls(struct tls_conn *c, struct half *h, int plain, bool *clo
 int tls_proxy(struct tls_conn *c, int plain, char *err, size_t errsize)
 {
 	struct half *in = calloc(2, sizeof(*in)), *out;
-	bool closing = false, plain_gone = false;
+	bool closing = false, plain_gone = false, hup[2] = {false, false};
 	int fl = fcntl(plain, F_GETFL), rc = 0;
+	long long drain_until = 0; /* the service is gone: its last words must be read by then */
 
 	if (!in) {
 		str_printf(err, errsize, "calloc: %s", strerror(errno));
@@ -720,15 +722,44 @@ int tls_proxy(struct tls_conn *c, int plain, char *err, size_t errsize)
 		}
 		if (!in->open && !in->len && !out->open && !out->len && !closing)
 			break;
-		if (progress)
+		if (progress) {
+			drain_until = 0; /* a client that reads gets its time again */
 			continue;
+		}
 		/* plain is polled even with no events: its POLLHUP says the service is gone
-		 * (both directions), which ends the relay although the client may linger */
-		if (poll(p, 2, -1) < 0 && errno != EINTR) {
-			str_printf(err, errsize, "poll: %s", strerror(errno));
+		 * (both directions), which ends the relay although the client may linger. A side
+		 * that hung up and is asked for nothing would wake poll at once, for ever (a
+		 * spin): it is left out, and with both out nothing can happen any more */
+		for (int i = 0; i < 2; i++)
+			if (hup[i] && !p[i].events)
+				p[i].fd = -1;
+		if (p[0].fd < 0 && p[1].fd < 0) {
+			str_printf(err, errsize, "both sides hung up");
 			rc = -1;
 			break;
 		}
+		if (hup[1] && !drain_until)
+			drain_until = mono_ms() + TLS_DRAIN_MS;
+		{
+			long long left = drain_until ? drain_until - mono_ms() : -1;
+			int n = poll(p, 2, drain_until ? (left > 0 ? (int)left : 0) : -1);
+
+			if (n == 0) {
+				str_printf(
+					err, errsize,
+					"the client read nothing for %d s after the service ended",
+					TLS_DRAIN_MS / 1000);
+				rc = -1;
+				break;
+			}
+			if (n < 0 && errno != EINTR) {
+				str_printf(err, errsize, "poll: %s", strerror(errno));
+				rc = -1;
+				break;
+			}
+		}
+		for (int i = 0; i < 2; i++)
+			hup[i] |= (p[i].revents & (POLLHUP | POLLERR)) != 0;
 		if ((p[1].revents & (POLLHUP | POLLERR)) && !(p[1].revents & POLLIN) &&
 		    !out->open) {
 			/* what the client still sends has no reader: only the close_notify is

@@ -67,8 +67,9 @@ static void wrap_diag(void *ctx, int prio, const char *text)
 
 static void wrap_banner(void *ctx, const char *text, size_t len)
 {
-	/* best effort: the connection is non-blocking for socketd, a full buffer drops it */
-	if (write(*(int *)ctx, text, len) < 0) {
+	/* best effort, never waiting: a client that reads nothing must not hold socketd (what
+	 * does not fit the socket's buffer is lost, the connection is closed anyway) */
+	if (send(*(int *)ctx, text, len, MSG_DONTWAIT | MSG_NOSIGNAL) < 0) {
 	}
 }
 
@@ -87,6 +88,7 @@ static bool tcpwrap_allows(struct sd_state *st, struct sd_socket *s, int fd,
 	/* options that would run commands or change identity belong to tcpd, not to the
 	 * daemon's loop: here allow/deny, banners and severity take effect */
 	rq.dry_run = true;
+	rq.decide_only = true;
 	rq.fd = fd;
 	rules_host_set_sockaddr(&rq.client, (const struct sockaddr *)peer, plen);
 	if (llen)
@@ -102,6 +104,14 @@ static bool tcpwrap_allows(struct sd_state *st, struct sd_socket *s, int fd,
 		rules_cache_refresh(&st->rules, &rq);
 	}
 	rules_cache_access(&st->rules, &rq, &res);
+	if (res.granted && rq.undecided) {
+		/* aclexec, twist or a user@ pattern would have had its say: tcpd's to decide */
+		sd_socket_log(s, LOG_WARNING,
+			      "refused connect from %s (%s): the tables need aclexec, twist or an "
+			      "ident lookup, which run under tcpd, not in socketd",
+			      rules_client(&rq), rules_host_addr(&rq.client));
+		return false;
+	}
 	if (!res.granted)
 		sd_socket_log(s, rq.deny_severity, "refused connect from %s (%s)%s%s%s%d",
 			      rules_client(&rq), rules_host_addr(&rq.client),

@@ -317,8 +317,12 @@ static void drop_privileges(const struct sd_service *svc)
 	 * and stays undumpable so that identity cannot read the session keys out of it */
 	if (getuid() == 0 && svc->uid >= 0) {
 		if (setgroups(0, NULL) < 0 || (svc->gid >= 0 && setgid((gid_t)svc->gid) < 0) ||
-		    setuid((uid_t)svc->uid) < 0)
-			log_errno(LOG_WARNING, "%s: TLS relay keeps its privileges", svc->name);
+		    setuid((uid_t)svc->uid) < 0) {
+			/* never a relay that is root where the unit said otherwise */
+			log_errno(LOG_ERR, "%s: TLS relay cannot take the service's identity",
+				  svc->name);
+			_exit(1);
+		}
 	}
 	prctl(PR_SET_DUMPABLE, 0);
 }

@@ -811,6 +811,17 @@ static struct sd_socket *load_socket(const char *dir, const char *name, struct l
 			if (b < 0) /* a daemon name */
 				str_copy(s->wrap_name, sizeof(s->wrap_name), e->value);
 		}
+		/* the rules are checked per accepted connection: elsewhere (Accept=no, a datagram
+		 * listener) there is none, and a table silently not applied would be worse than
+		 * a unit that does not start */
+		for (size_t i = 0; s->tcpwrap && i < s->nl; i++)
+			if (!s->accept || s->l[i].opts.type == SOCK_DGRAM) {
+				log_msg(LOG_ERR,
+					"%s:%d: TCPWrap= is supported with Accept=yes on stream sockets only. Refusing.",
+					ld->file, e->line);
+				ld->errors++;
+				break;
+			}
 	}
 	ld->errors += sd_tls_load(&u, s);
 	unit_free(&u);

@@ -162,7 +162,26 @@ rm "$T/deny" "$T/elsewhere/deny"
 printf 'ALL : [::1]\n' > "$T/deny"
 testing "TCPWrap: a hosts.deny removed and created again takes effect at once" \
 	"timeout 10 socat -t 5 - TCP6:[::1]:7040 </dev/null | wc -c" "0\n" "" ""
+# what tcpd would decide by running something (aclexec, twist) or asking identd (user@)
+# cannot be decided in socketd's loop: refused, never granted where tcpd would refuse
+printf 'echo-wrapped : 127.0.0.1 : aclexec /bin/false\n' > "$T/allow"
+testing "TCPWrap: a rule with aclexec (tcpd would run it): refused, not granted" \
+	"timeout 10 socat -t 5 - TCP4:127.0.0.1:7040 </dev/null | wc -c" "0\n" "" ""
+check "... and logged as tcpd's to decide" logged "wrapped.socket: refused connect from 127.0.0.1 (127.0.0.1): the tables need aclexec"
+printf 'ALL : ALL EXCEPT guest@ALL\n' > "$T/allow"
+testing "TCPWrap: a user@ pattern (an ident lookup): refused" \
+	"timeout 10 socat -t 5 - TCP4:127.0.0.1:7040 </dev/null | wc -c" "0\n" "" ""
+printf 'echo-wrapped : 127.0.0.1\n' > "$T/allow"
+testing "TCPWrap: ... a plain rule again: served" "timeout 10 socat -t 5 - TCP4:127.0.0.1:7040 </dev/null" "served\n" "" ""
 stop_socketd
+mkdir -p "$T/wrapno"
+printf '[Socket]\nListenStream=127.0.0.1:7098\nAccept=no\nTCPWrap=yes\n' > "$T/wrapno/n.socket"
+printf '[Service]\nExecStart=/bin/true\n' > "$T/wrapno/n.service"
+printf '[Socket]\nListenDatagram=127.0.0.1:7098\nAccept=yes\nTCPWrap=yes\n' > "$T/wrapno/d.socket"
+printf '[Service]\nExecStart=/bin/true\n' > "$T/wrapno/d@.service"
+testing "TCPWrap= on Accept=no or a datagram socket fails the unit (the rules would not apply)" \
+	'"$GATEBOX" socketd -n -u '"$T/wrapno"' 2>&1 | grep -c "TCPWrap= is supported with Accept=yes on stream sockets only"; "$GATEBOX" socketd -n -u '"$T/wrapno"' >/dev/null 2>&1; echo rc=$?' \
+	"2\nrc=1\n" "" ""
 
 # --- a real inetd-style server: BusyBox httpd in inetd mode (-i), one per connection
 mkdir -p "$T/www"
