@@ -56,11 +56,13 @@ static long k_ret(long r)
 {
 	return r < 0 ? -(long)errno : r;
 }
+/* every argument a long, as the raw forms take them: syscall() is variadic, and a wider
+ * value (uid and gid are long long) would land in the wrong registers on 32-bit ABIs */
 #define K0(nr) k_ret(syscall(nr))
-#define K1(nr, a) k_ret(syscall(nr, a))
-#define K2(nr, a, b) k_ret(syscall(nr, a, b))
-#define K3(nr, a, b, c) k_ret(syscall(nr, a, b, c))
-#define K4(nr, a, b, c, d) k_ret(syscall(nr, a, b, c, d))
+#define K1(nr, a) k_ret(syscall(nr, (long)(a)))
+#define K2(nr, a, b) k_ret(syscall(nr, (long)(a), (long)(b)))
+#define K3(nr, a, b, c) k_ret(syscall(nr, (long)(a), (long)(b), (long)(c)))
+#define K4(nr, a, b, c, d) k_ret(syscall(nr, (long)(a), (long)(b), (long)(c), (long)(d)))
 #endif
 #define KFAILED(r) ((r) < 0 && (r) > -4096)
 

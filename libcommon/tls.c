@@ -730,6 +730,14 @@ int tls_proxy(struct tls_conn *c, int plain, char *err, size_t errsize)
 		 * (both directions), which ends the relay although the client may linger. A side
 		 * that hung up and is asked for nothing would wake poll at once, for ever (a
 		 * spin): it is left out, and with both out nothing can happen any more */
+		if (hup[1] && !out->open && !plain_gone) {
+			/* the service is gone and all it said was read: what the client still
+			 * sends has no reader, only the close_notify is left to finish */
+			plain_gone = true;
+			in->open = false;
+			in->len = 0;
+			continue;
+		}
 		for (int i = 0; i < 2; i++)
 			if (hup[i] && !p[i].events)
 				p[i].fd = -1;
@@ -760,14 +768,6 @@ int tls_proxy(struct tls_conn *c, int plain, char *err, size_t errsize)
 		}
 		for (int i = 0; i < 2; i++)
 			hup[i] |= (p[i].revents & (POLLHUP | POLLERR)) != 0;
-		if ((p[1].revents & (POLLHUP | POLLERR)) && !(p[1].revents & POLLIN) &&
-		    !out->open) {
-			/* what the client still sends has no reader: only the close_notify is
-			 * left to finish */
-			plain_gone = true;
-			in->open = false;
-			in->len = 0;
-		}
 		if ((p[0].revents & POLLHUP) && !(p[0].revents & POLLIN) && !in->open) {
 			/* the client closed both ways: what is left for it has nowhere to go */
 			if (out->len || closing || out->open)

@@ -84,11 +84,15 @@ int unit_load(struct unit_file *u, const char *path, const char *name, unit_diag
 		errno = ENOMEM;
 		return -1;
 	}
-	/* a regular file only: a FIFO would block socketd, a device file be opened as root
-	 * (O_NONBLOCK: the open itself never waits) */
+	/* a regular file only: a FIFO would block socketd, and a device is not even opened
+	 * (opening some has effects: /dev/watchdog). Checked again on the open file, which
+	 * O_NONBLOCK keeps from waiting should it have changed in between */
 	{
-		int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC), e = 0;
 		struct stat sb;
+		int fd = stat(path, &sb) == 0 && !S_ISREG(sb.st_mode)
+			? (errno = EINVAL, -1)
+			: open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+		int e = 0;
 
 		if (fd >= 0 && fstat(fd, &sb) < 0)
 			e = errno;

@@ -316,11 +316,12 @@ static void client_io(struct client *k, int dirfd, bool *wake)
 {
 	if (k->draining) { /* closing with unread input would reset: the answer is lost */
 		char sink[4096];
-		ssize_t r;
+		ssize_t r = 1;
 
-		while ((r = read(k->fd, sink, sizeof(sink))) > 0)
+		/* a few reads a turn: a fast writer must not hold atd here (its deadline ends it) */
+		for (int i = 0; i < 16 && (r = read(k->fd, sink, sizeof(sink))) > 0; i++)
 			;
-		if (r == 0 || (errno != EAGAIN && errno != EINTR))
+		if (r == 0 || (r < 0 && errno != EAGAIN && errno != EINTR))
 			drop(k);
 		return;
 	}

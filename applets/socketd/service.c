@@ -804,21 +804,27 @@ static pid_t signalable_group(pid_t pid)
 	return g > 1 && g != getpgrp() ? g : 0;
 }
 
-/* may pid become the unit's main process (MAINPID=, a PID file)? A process of the unit's own
- * groups (they stand in for its cgroup), or any on root's word (a message from uid 0, a PID
- * file root owns), as systemd decides; never init nor socketd. Else a service could make
- * root's socketd stop or kill any process */
-static bool main_pid_acceptable(const struct sd_unit *u, pid_t pid, bool root_said)
+/* may pid become the unit's main process (MAINPID=, a PID file)? On the word of who (the
+ * sender's uid, the PID file's owner): root's, or about a process of the unit's own groups
+ * (they stand in for its cgroup, as systemd asks), or about a process who owns (a daemon
+ * that left the group with setsid, as User=nobody: who could signal it anyway). Never
+ * init nor socketd. Else a service could make root's socketd stop or kill any process */
+static bool main_pid_acceptable(const struct sd_unit *u, pid_t pid, uid_t who)
 {
+	char proc[32];
+	struct stat sb;
 	pid_t g;
 
 	if (pid <= 1 || pid == getpid() || kill(pid, 0) < 0)
 		return false;
-	if (root_said)
+	if (who == 0)
 		return true;
 	g = getpgid(pid);
-	return (u->main_pgid > 0 && g == u->main_pgid) ||
-		(u->control_pgid > 0 && g == u->control_pgid);
+	if ((u->main_pgid > 0 && g == u->main_pgid) ||
+	    (u->control_pgid > 0 && g == u->control_pgid))
+		return true;
+	snprintf(proc, sizeof(proc), "/proc/%ld", (long)pid);
+	return stat(proc, &sb) == 0 && sb.st_uid == who;
 }
 
 /* Type=forking: the daemon is the PIDFile='s pid, or the one process the parent left behind
@@ -833,13 +839,14 @@ static pid_t guess_main(struct sd_state *st, struct sd_unit *u)
 		FILE *fp = fopen(u->svc.pidfile, "re");
 		long pid = 0;
 		struct stat sb;
-		bool root_owned = false;
+		uid_t owner = (uid_t)-1;
 
 		if (fp) {
 			char line[32];
 			struct scan sc;
 
-			root_owned = fstat(fileno(fp), &sb) == 0 && sb.st_uid == 0;
+			if (fstat(fileno(fp), &sb) == 0)
+				owner = sb.st_uid;
 			scan_init(&sc, fgets(line, sizeof(line), fp));
 			pid = (long)scan_num(&sc, 10);
 			if (!sc.ok)
@@ -847,7 +854,7 @@ static pid_t guess_main(struct sd_state *st, struct sd_unit *u)
 			fclose(fp);
 		}
 		if (pid > 0 && pid <= INT_MAX && kill((pid_t)pid, 0) == 0) {
-			if (main_pid_acceptable(u, (pid_t)pid, root_owned))
+			if (main_pid_acceptable(u, (pid_t)pid, owner))
 				return (pid_t)pid;
 			sd_unit_log(
 				u, 0,
@@ -1119,14 +1126,16 @@ static void notify_datagram(struct sd_state *st, struct sd_unit *u)
 			}
 			if (m.errno_value >= 0)
 				u->errno_value = m.errno_value;
-			if (m.mainpid && main_pid_acceptable(u, m.mainpid, cred->uid == 0)) {
+			if (m.mainpid && main_pid_acceptable(u, m.mainpid, cred->uid)) {
 				u->main_pid = u->last_main = m.mainpid;
 				u->main_pgid = signalable_group(m.mainpid);
 			} else if (m.mainpid) {
-				sd_unit_log(
-					u, 0,
-					"New main PID %ld does not belong to service, refusing.",
-					(long)m.mainpid);
+				refused = true;
+				if (may_warn)
+					sd_unit_log(
+						u, 0,
+						"New main PID %ld does not belong to service, refusing.",
+						(long)m.mainpid);
 			}
 			if (m.watchdog_usec > 0) {
 				u->svc.watchdog_us = m.watchdog_usec;

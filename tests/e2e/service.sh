@@ -428,6 +428,21 @@ ok "forking with PIDFile=: start rc 0, active, MainPID is the pid file's" \
 	'rc 0 && is fk.service active && is_num "$pid" && [ "$(p fk.service MainPID)" = "$pid" ]'
 run stop fk.service
 ok "forking: stop rc 0 kills the daemon" 'rc 0 && wait_for "$W" dead "$pid"'
+# a classic daemon as User=nobody: it leaves the group (setsid) and writes its own PID file
+unit fkn.service <<EOF
+[Service]
+Type=forking
+User=nobody
+PIDFile=$F/fkn.pid
+TimeoutStopSec=5
+ExecStart=/bin/sh -c 'setsid $SLEEP 300 & echo \$\$! > $F/fkn.pid'
+EOF
+run start fkn.service
+pid=$(cat "$F/fkn.pid" 2>/dev/null)
+ok "forking as nobody, the daemon in a session of its own, its PID file nobody's: active" \
+	'rc 0 && is fkn.service active && is_num "$pid" && [ "$(p fkn.service MainPID)" = "$pid" ]'
+run stop fkn.service
+ok "... stop kills it" 'rc 0 && wait_for "$W" dead "$pid"'
 unit fk2.service <<EOF
 [Service]
 Type=forking

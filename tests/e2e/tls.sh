@@ -241,6 +241,12 @@ testing "garbage instead of a ClientHello: dropped, nothing is answered" \
 check "the garbage is logged" logged "ec.socket: TLS handshake with 127.0.0.1:"
 check "... as not TLS" sh -c "grep -F 'ec.socket: TLS handshake' '$T/log' | grep -F 'not a TLS ClientHello'"
 
+# --- the service ends while the client keeps its side open: the relay ends too (its close
+# reaches the client), it does not wait for the client
+testing "the service ended, the client still open: the connection closes at once" \
+	"sleep 6 | { timeout 4 socat - OPENSSL:127.0.0.1:7443,verify=0; echo rc=\$?; } | cut -d' ' -f1" \
+	"uid=$(id -u nobody)\nrc=0\n" "" ""
+
 # --- a service that cannot start: the handshake is done, then the connection closes
 testing "a TLS unit whose program is missing: the connection closes, nothing is served" \
 	"timeout 20 openssl s_client -connect 127.0.0.1:7454 </dev/null 2>/dev/null | grep -c '^CONNECTED'" "1\n" "" ""
