@@ -172,7 +172,9 @@ $(HOT_OBJS): HOT_CFLAGS := $(if $(filter -Os,$(CFLAGS)),-O2)
 MBEDTLS_HOT := $(if $(CROSS_COMPILE),aes gcm) aesni chacha20 poly1305 chachapoly sha256 sha512 bignum_core ecp ecp_curves
 $(patsubst %,$(O)/mbedtls/%.o,$(MBEDTLS_HOT)): HOT_CFLAGS := $(if $(filter -Os,$(CFLAGS)),-O2)
 # our mbedtls hooks (allocator, field arithmetic) never unwind either
-$(O)/libcommon/tls_alloc.o $(O)/libcommon/tls_x25519.o $(O)/libcommon/tls_p256.o: HOT_CFLAGS := $(MBEDTLS_NOUNWIND)
+$(O)/libcommon/tls_alloc.o $(O)/libcommon/tls_x25519.o $(O)/libcommon/tls_p256.o \
+  $(O)/libcommon/tls_rsa.o: HOT_CFLAGS := $(MBEDTLS_NOUNWIND)
+$(O)/libcommon/tls_ifma.o: HOT_CFLAGS := $(MBEDTLS_NOUNWIND) $(if $(filter -Os,$(CFLAGS)),-O2)
 
 $(O)/%.o: %.c
 	$(say) CC $<
@@ -187,6 +189,14 @@ $(O)/mbedtls/%.o: $(MBEDTLS_DIR)/library/%.c configs/mbedtls/gatebox_mbedtls_con
 	$(say) CC $<
 	$(Q)mkdir -p $(dir $@)
 	$(Q)$(CC) $(filter-out -Werror -W%,$(ALL_CFLAGS)) $(MBEDTLS_NOUNWIND) $(HOT_CFLAGS) -w -I$(MBEDTLS_DIR)/library -c $< -o $@
+
+# rsa.c with its exponentiations through libcommon/tls_rsa.c (IFMA where the CPU has it)
+$(O)/mbedtls/rsa_gatebox.c: $(MBEDTLS_DIR)/library/rsa.c scripts/patch-mbedtls-rsa
+	$(Q)mkdir -p $(dir $@)
+	$(Q)scripts/patch-mbedtls-rsa $< $@
+$(O)/mbedtls/rsa.o: $(O)/mbedtls/rsa_gatebox.c configs/mbedtls/gatebox_mbedtls_config.h configs/mbedtls/gatebox_rsa_hooks.h
+	$(say) CC $<
+	$(Q)$(CC) $(filter-out -Werror -W%,$(ALL_CFLAGS)) $(MBEDTLS_NOUNWIND) $(HOT_CFLAGS) -w -iquote $(MBEDTLS_DIR)/library -c $< -o $@
 
 $(MBEDTLS_LIB): $(MBEDTLS_OBJS)
 	$(say) AR $@
@@ -267,10 +277,10 @@ $(O)/tests/fuzz/%_fuzzer: tests/fuzz/%.c $(LIBCOMMON)
 	$(say) CC $<
 	$(Q)mkdir -p $(dir $@)
 	$(Q)$(CC) $(ALL_CFLAGS) -fsanitize=fuzzer $(ALL_LDFLAGS) -o $@ $< $(LIBCOMMON)
-$(O)/tests/unit/%: tests/unit/%.c $(LIBCOMMON)
+$(O)/tests/unit/%: tests/unit/%.c $(LIBCOMMON) $(MBEDTLS_LIB)
 	$(say) CC $<
 	$(Q)mkdir -p $(dir $@)
-	$(Q)$(CC) $(ALL_CFLAGS) -Wno-missing-prototypes -Itests/unit $(ALL_LDFLAGS) -o $@ $< $(LIBCOMMON)
+	$(Q)$(CC) $(ALL_CFLAGS) -Wno-missing-prototypes -Itests/unit $(ALL_LDFLAGS) -o $@ $< $(LIBCOMMON) $(if $(MBEDTLS_LIB),$(MBEDTLS_LIB) $(LIBCOMMON))
 
 check:
 	@scripts/setup-deps

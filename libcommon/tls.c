@@ -232,8 +232,10 @@ struct tls_server *tls_server_new(const struct tls_settings *ts, char *err, size
 		str_printf(err, errsize, "PSA crypto initialisation failed");
 		goto fail;
 	}
-	if (!ecp_checked)
+	if (!ecp_checked) {
 		ecp_checked = tls_x25519_selftest() && tls_p256_selftest() ? 1 : -1;
+		(void)tls_rsa_selftest(); /* either way RSA is right: decided before any fork */
+	}
 	if (ecp_checked < 0) {
 		str_printf(err, errsize,
 			   "X25519/P-256 self-test failed: this build's TLS is broken");

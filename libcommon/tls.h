@@ -49,6 +49,9 @@ void tls_alloc_cache(void);
  * generator, want, its length): d times that point, uncompressed, is want */
 bool tls_x25519_selftest(void);
 bool tls_p256_selftest(void);
+/* RSA's exponentiations on AVX-512 IFMA (tls_rsa.c): true when this CPU has it and its
+ * results matched mbedtls's (checked at the first call); false: mbedtls's own */
+bool tls_rsa_selftest(void);
 bool tls_ecp_kat(int group, const unsigned char d[32], const unsigned char *u,
 		 const unsigned char *want, size_t want_len);
 /* "mbedtls 3.6.6": the library's own version string, for --version. */

@@ -1,0 +1,354 @@
+/* Modular exponentiation with AVX-512 IFMA (52-bit multiply-add) for RSA's private
+ * operation, on x86_64 CPUs that have it (tls_ifma_usable); tls_rsa.c calls it in place of
+ * mbedtls_mpi_exp_mod.
+ *
+ * Why: an RSA-2048 signature is two 1024-bit exponentiations, 1.4 ms in mbedtls's generic
+ * bignums here, and it is most of an RSA handshake's cost; OpenSSL (stunnel) does them with
+ * this instruction set. Numbers are held as 52-bit digits in the 64-bit lanes of 512-bit
+ * vectors, and multiplied with "almost Montgomery" multiplication (amm: results below 2m,
+ * never fully reduced until the end), operand scanning one digit of b at a time. Each step's
+ * quotient digit q depends on the previous step, so one multiplication is a chain of
+ * latencies: tls_ifma_exp2 runs two independent exponentiations (the two CRT halves) in the
+ * same loop, so the CPU works on one while the other waits.
+ *
+ * Constant time in the secret values: a fixed window (every window multiplies, a zero one by
+ * the table's 1), table entries selected by masked moves over the whole table, no branch
+ * or memory index on a digit or an exponent bit; the final subtraction by mask. */
+#include "common.h"
+#include "tls_ifma.h"
+
+#if defined(__x86_64__)
+
+#include <cpuid.h>
+#include <immintrin.h>
+#include <stdint.h>
+#include <string.h>
+
+#define IFMA __attribute__((target("avx512f,avx512ifma"), always_inline)) inline
+#define IFMA_FN __attribute__((target("avx512f,avx512ifma")))
+#define MASK52 ((1ULL << 52) - 1)
+#define WIN 5 /* window bits for long exponents */
+
+/* a modulus in 52-bit digits: n digits in nv vectors, with at least one lane spare above
+ * the top digit (the high half of the top digit's products lands there) */
+struct mod52 {
+	uint64_t m[IFMA_MAXV * 8] __attribute__((aligned(64)));
+	uint64_t rr[IFMA_MAXV * 8] __attribute__((aligned(64))); /* R^2 mod m, R = 2^(52n) */
+	uint64_t k0;						 /* -m^-1 mod 2^52 */
+	int n, nv;
+};
+
+typedef ifma_num num52;
+
+int tls_ifma_usable(void)
+{
+	static int known = -1;
+	unsigned a, b, c, d;
+
+	if (known >= 0)
+		return known;
+	known = 0;
+	if (!__get_cpuid(1, &a, &b, &c, &d) || !(c & bit_OSXSAVE))
+		return 0;
+	/* the kernel saves the opmask and all 512 bits of the vector registers */
+	unsigned lo, hi;
+	__asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+	if ((lo & 0xe6) != 0xe6)
+		return 0;
+	if (__get_cpuid_max(0, NULL) < 7)
+		return 0;
+	__cpuid_count(7, 0, a, b, c, d);
+	known = (b & bit_AVX512F) && (b & bit_AVX512IFMA);
+	return known;
+}
+
+/* 64-bit limbs (little-endian, nl of them) to n 52-bit digits, the rest of the lanes 0 */
+void tls_ifma_from_limbs(uint64_t *d, const uint64_t *limb, size_t nl, int n)
+{
+	memset(d, 0, sizeof(num52));
+	for (int i = 0; i < n; i++) {
+		size_t bit = (size_t)i * 52, w = bit / 64, s = bit % 64;
+		uint64_t v = w < nl ? limb[w] >> s : 0;
+
+		if (s > 12 && w + 1 < nl)
+			v |= limb[w + 1] << (64 - s);
+		d[i] = v & MASK52;
+	}
+}
+
+/* n 52-bit digits (normalised) to nl 64-bit limbs */
+void tls_ifma_to_limbs(uint64_t *limb, size_t nl, const uint64_t *d, int n)
+{
+	memset(limb, 0, nl * sizeof(*limb));
+	for (int i = 0; i < n; i++) {
+		size_t bit = (size_t)i * 52, w = bit / 64, s = bit % 64;
+
+		if (w < nl)
+			limb[w] |= d[i] << s;
+		if (s > 12 && w + 1 < nl)
+			limb[w + 1] |= d[i] >> (64 - s);
+	}
+}
+
+int tls_ifma_digits(size_t bits)
+{
+	/* R = 2^(52n) above 4m keeps every amm result below 2m */
+	int n = (int)((bits + 2 + 51) / 52);
+
+	return n + 1 <= IFMA_MAXV * 8 ? n : -1;
+}
+
+size_t tls_ifma_mod_size(void)
+{
+	return sizeof(struct mod52);
+}
+
+/* m as digits (odd, tls_ifma_digits(bits) of them) and R^2 mod m as digits */
+void tls_ifma_mod_init(void *mod, const uint64_t *m, const uint64_t *rr, int n)
+{
+	struct mod52 *md = mod;
+	uint64_t inv = m[0];
+
+	memcpy(md->m, m, sizeof(md->m));
+	memcpy(md->rr, rr, sizeof(md->rr));
+	md->n = n;
+	md->nv = (n + 1 + 7) / 8;
+	for (int i = 0; i < 5; i++) /* Newton: 3 correct bits, doubled each round */
+		inv *= 2 - m[0] * inv;
+	md->k0 = (0 - inv) & MASK52;
+}
+
+/* carry every lane's excess above 52 bits into the next one (n+1 lanes hold the value) */
+static IFMA void normalise(uint64_t *r, const __m512i *acc, int nv, int n, uint64_t c0)
+{
+	uint64_t t[IFMA_MAXV * 8] __attribute__((aligned(64)));
+	uint64_t c = c0;
+
+	for (int v = 0; v < nv; v++)
+		_mm512_store_si512((__m512i *)(t + 8 * v), acc[v]);
+	for (int j = 0; j < n; j++) {
+		uint64_t x = t[j] + c;
+
+		r[j] = x & MASK52;
+		c = x >> 52;
+	}
+	for (int j = n; j < nv * 8; j++)
+		r[j] = 0;
+}
+
+/* r = a*b/R mod m (below 2m) for cnt independent operand sets at once (1 or 2): the
+ * compiler interleaves the two chains. Instantiated per count and vector count (AMM), with
+ * every loop unrolled so the accumulators stay in registers. */
+static IFMA void amm_n(const int cnt, uint64_t *r[2], const uint64_t *a[2], const uint64_t *b[2],
+		       const struct mod52 *md[2], const int nv)
+{
+	__m512i acc[2][IFMA_MAXV], A[2][IFMA_MAXV], Aup[2][IFMA_MAXV], M[2][IFMA_MAXV];
+	const __m512i zero = _mm512_setzero_si512();
+	uint64_t carry[2] = {0, 0}, a0[2], m0[2], k0[2];
+	const int n = md[0]->n;
+
+#pragma GCC unroll 2
+	for (int s = 0; s < cnt; s++) {
+#pragma GCC unroll 8
+		for (int v = 0; v < nv; v++) {
+			A[s][v] = _mm512_load_si512((const __m512i *)(a[s] + 8 * v));
+			M[s][v] = _mm512_load_si512((const __m512i *)(md[s]->m + 8 * v));
+			acc[s][v] = zero;
+		}
+		/* a one lane up: the high half of a_j * b_i belongs to lane j+1 */
+		Aup[s][0] = _mm512_alignr_epi64(A[s][0], zero, 7);
+#pragma GCC unroll 8
+		for (int v = 1; v < nv; v++)
+			Aup[s][v] = _mm512_alignr_epi64(A[s][v], A[s][v - 1], 7);
+		a0[s] = a[s][0];
+		m0[s] = md[s]->m[0];
+		k0[s] = md[s]->k0;
+	}
+	for (int i = 0; i < n; i++) {
+#pragma GCC unroll 2
+		for (int s = 0; s < cnt; s++) {
+			const uint64_t bi = b[s][i];
+			const __m512i B = _mm512_set1_epi64((long long)bi);
+			/* lane 0 plus the low half of a0*bi, in scalar: the quotient digit's
+			 * chain does not wait for the vector multiply-add */
+			uint64_t x0 = (uint64_t)_mm_cvtsi128_si64(_mm512_castsi512_si128(acc[s][0])) +
+				      carry[s] + ((a0[s] * bi) & MASK52);
+			const uint64_t q = (x0 * k0[s]) & MASK52;
+			const __m512i Q = _mm512_set1_epi64((long long)q);
+
+			/* lane 0 becomes a multiple of 2^52 and is dropped: its carry is kept in
+			 * scalar for the next step's lane 0 */
+			carry[s] = (x0 + ((m0[s] * q) & MASK52)) >> 52;
+#pragma GCC unroll 8
+			for (int v = 0; v < nv; v++) {
+				acc[s][v] = _mm512_madd52lo_epu64(acc[s][v], A[s][v], B);
+				acc[s][v] = _mm512_madd52hi_epu64(acc[s][v], Aup[s][v], B);
+				acc[s][v] = _mm512_madd52lo_epu64(acc[s][v], M[s][v], Q);
+			}
+			/* shift down one lane; the high half of m*q then lands aligned */
+#pragma GCC unroll 8
+			for (int v = 0; v < nv - 1; v++)
+				acc[s][v] = _mm512_alignr_epi64(acc[s][v + 1], acc[s][v], 1);
+			acc[s][nv - 1] = _mm512_alignr_epi64(zero, acc[s][nv - 1], 1);
+#pragma GCC unroll 8
+			for (int v = 0; v < nv; v++)
+				acc[s][v] = _mm512_madd52hi_epu64(acc[s][v], M[s][v], Q);
+		}
+	}
+#pragma GCC unroll 2
+	for (int s = 0; s < cnt; s++)
+		normalise(r[s], acc[s], nv, n + 1, carry[s]);
+}
+
+typedef void amm_fn(uint64_t *r[2], const uint64_t *a[2], const uint64_t *b[2],
+		    const struct mod52 *md[2]);
+#define AMM(CNT, NV)                                                                        \
+	static IFMA_FN void amm_##CNT##_##NV(uint64_t *r[2], const uint64_t *a[2],          \
+					     const uint64_t *b[2], const struct mod52 *md[2]) \
+	{                                                                                   \
+		amm_n(CNT, r, a, b, md, NV);                                                \
+	}
+AMM(1, 2)
+AMM(1, 3)
+AMM(1, 4)
+AMM(1, 5)
+AMM(1, 6)
+AMM(2, 3)
+AMM(2, 4)
+AMM(2, 6)
+
+/* table[idx] into r, reading every entry (constant time in idx) */
+static IFMA void select_entry(uint64_t *r, const uint64_t (*table)[IFMA_MAXV * 8], int entries,
+			      uint64_t idx, int nv)
+{
+	__m512i out[IFMA_MAXV];
+	const __m512i want = _mm512_set1_epi64((long long)idx);
+
+	for (int v = 0; v < nv; v++)
+		out[v] = _mm512_setzero_si512();
+	for (int k = 0; k < entries; k++) {
+		__mmask8 hit = _mm512_cmpeq_epi64_mask(want, _mm512_set1_epi64(k));
+
+		for (int v = 0; v < nv; v++)
+			out[v] = _mm512_mask_load_epi64(out[v], hit, table[k] + 8 * v);
+	}
+	for (int v = 0; v < nv; v++)
+		_mm512_store_si512((__m512i *)(r + 8 * v), out[v]);
+}
+
+/* bits [pos, pos+w) of the exponent (limbs), 0 past its end */
+static uint64_t window(const uint64_t *e, size_t nl, size_t pos, int w)
+{
+	size_t i = pos / 64, s = pos % 64;
+	uint64_t v = i < nl ? e[i] >> s : 0;
+
+	if (s + (size_t)w > 64 && i + 1 < nl)
+		v |= e[i + 1] << (64 - s);
+	return v & ((1u << w) - 1);
+}
+
+/* r < m exactly: r (below m+1 after the conversion out) minus m where that does not borrow */
+static void reduce_final(uint64_t *r, const struct mod52 *md)
+{
+	uint64_t d[IFMA_MAXV * 8], borrow = 0, keep;
+
+	for (int j = 0; j < md->n; j++) {
+		uint64_t x = r[j] - md->m[j] - borrow;
+
+		d[j] = x & MASK52;
+		borrow = x >> 63;
+	}
+	keep = 0 - borrow; /* borrow: r < m, keep r */
+	for (int j = 0; j < md->n; j++)
+		r[j] = (r[j] & keep) | (d[j] & ~keep);
+}
+
+#define TABLE_MAX (1 << WIN)
+
+/* cnt exponentiations base[s]^e[s] mod md[s] (digits; exponents as limbs, bits long at
+ * most), interleaved; every modulus has the same digit count */
+static IFMA_FN void exp_n(int cnt, uint64_t *out[2], const uint64_t *base[2],
+			  const uint64_t *e[2], const size_t enl[2], size_t bits,
+			  const struct mod52 *md[2], amm_fn *amm)
+{
+	static const num52 one = {1};
+	uint64_t (*table[2])[IFMA_MAXV * 8];
+	num52 acc[2], sel[2];
+	uint64_t *r[2];
+	const uint64_t *a[2], *b[2];
+	const int w = bits > 64 ? WIN : 1, entries = 1 << w;
+	uint64_t store[2][TABLE_MAX][IFMA_MAXV * 8] __attribute__((aligned(64)));
+
+	for (int s = 0; s < cnt; s++)
+		table[s] = store[s];
+	/* table[0] = R mod m (1 in Montgomery form), table[1] = base * R mod m */
+	for (int s = 0; s < cnt; s++) {
+		r[s] = table[s][0], a[s] = md[s]->rr, b[s] = one;
+	}
+	amm(r, a, b, md);
+	for (int s = 0; s < cnt; s++) {
+		r[s] = table[s][1], a[s] = base[s], b[s] = md[s]->rr;
+	}
+	amm(r, a, b, md);
+	for (int k = 2; k < entries; k++) {
+		for (int s = 0; s < cnt; s++) {
+			r[s] = table[s][k], a[s] = table[s][k - 1], b[s] = table[s][1];
+		}
+		amm(r, a, b, md);
+	}
+	for (int s = 0; s < cnt; s++)
+		memcpy(acc[s], table[s][0], sizeof(num52));
+	size_t top = (bits + (size_t)w - 1) / (size_t)w * (size_t)w;
+	for (size_t pos = top; pos > 0;) {
+		pos -= (size_t)w;
+		for (int k = 0; k < w; k++) {
+			for (int s = 0; s < cnt; s++) {
+				r[s] = acc[s], a[s] = acc[s], b[s] = acc[s];
+			}
+			amm(r, a, b, md);
+		}
+		for (int s = 0; s < cnt; s++) {
+			select_entry(sel[s], (const uint64_t(*)[IFMA_MAXV * 8])table[s], entries,
+				     window(e[s], enl[s], pos, w), md[s]->nv);
+			r[s] = acc[s], a[s] = acc[s], b[s] = sel[s];
+		}
+		amm(r, a, b, md);
+	}
+	/* out of Montgomery form: times 1 */
+	for (int s = 0; s < cnt; s++) {
+		r[s] = out[s], a[s] = acc[s], b[s] = one;
+	}
+	amm(r, a, b, md);
+	for (int s = 0; s < cnt; s++)
+		reduce_final(out[s], md[s]);
+	explicit_bzero(store, sizeof(store));
+	explicit_bzero(acc, sizeof(acc));
+	explicit_bzero(sel, sizeof(sel));
+}
+
+/* out[s] = base[s]^e[s] mod the moduli (cnt 1 or 2, the same digit count): digits below m
+ * in, digits below m out */
+void tls_ifma_exp(int cnt, uint64_t *out[2], const uint64_t *base[2], const uint64_t *e[2],
+		  const size_t enl[2], size_t bits, const void *mod[2])
+{
+	const struct mod52 *md[2] = {mod[0], cnt > 1 ? mod[1] : mod[0]};
+
+	static amm_fn *const single[] = {amm_1_2, amm_1_3, amm_1_4, amm_1_5, amm_1_6};
+	amm_fn *amm = single[md[0]->nv - 2];
+
+	if (cnt == 2) {
+		amm = md[0]->nv == 3 ? amm_2_3 : md[0]->nv == 4 ? amm_2_4 : md[0]->nv == 6 ? amm_2_6 : NULL;
+		if (!amm) { /* no paired instance for this size: one after the other */
+			exp_n(1, out, base, e, enl, bits, md, single[md[0]->nv - 2]);
+			uint64_t *o2[2] = {out[1], out[1]};
+			const uint64_t *b2[2] = {base[1], base[1]}, *e2[2] = {e[1], e[1]};
+			const size_t n2[2] = {enl[1], enl[1]};
+			const struct mod52 *m2[2] = {md[1], md[1]};
+			exp_n(1, o2, b2, e2, n2, bits, m2, amm = single[md[0]->nv - 2]);
+			return;
+		}
+	}
+	exp_n(cnt, out, base, e, enl, bits, md, amm);
+}
+
+#endif
