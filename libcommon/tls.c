@@ -162,6 +162,7 @@ static bool load_key(struct tls_server *srv, const char *path, char *err, size_t
 			   "TLSKey= %s does not match the certificate of TLSCertificate=", path);
 		return false;
 	}
+	tls_rsa_warm(&srv->key);
 	return true;
 }
 

@@ -52,6 +52,9 @@ bool tls_p256_selftest(void);
 /* RSA's exponentiations on AVX-512 IFMA (tls_rsa.c): true when this CPU has it and its
  * results matched mbedtls's (checked at the first call); false: mbedtls's own */
 bool tls_rsa_selftest(void);
+/* an RSA key's moduli converted for it once, before the forks (no-op for others) */
+struct mbedtls_pk_context;
+void tls_rsa_warm(const struct mbedtls_pk_context *pk);
 bool tls_ecp_kat(int group, const unsigned char d[32], const unsigned char *u,
 		 const unsigned char *want, size_t want_len);
 /* "mbedtls 3.6.6": the library's own version string, for --version. */

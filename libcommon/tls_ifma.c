@@ -34,9 +34,10 @@
 struct mod52 {
 	uint64_t m[IFMA_MAXV * 8] __attribute__((aligned(64)));
 	uint64_t rr[IFMA_MAXV * 8] __attribute__((aligned(64))); /* R^2 mod m, R = 2^(52n) */
-	uint64_t k0;						 /* -m^-1 mod 2^52 */
+	uint64_t k0; /* -m^-1 mod 2^52 */
 	int n, nv;
 };
+_Static_assert(offsetof(struct mod52, rr) == IFMA_RR_OFFSET, "IFMA_RR_OFFSET");
 
 typedef ifma_num num52;
 
@@ -171,8 +172,9 @@ static IFMA void amm_n(const int cnt, uint64_t *r[2], const uint64_t *a[2], cons
 			const __m512i B = _mm512_set1_epi64((long long)bi);
 			/* lane 0 plus the low half of a0*bi, in scalar: the quotient digit's
 			 * chain does not wait for the vector multiply-add */
-			uint64_t x0 = (uint64_t)_mm_cvtsi128_si64(_mm512_castsi512_si128(acc[s][0])) +
-				      carry[s] + ((a0[s] * bi) & MASK52);
+			uint64_t x0 = (uint64_t)_mm_cvtsi128_si64(
+					      _mm512_castsi512_si128(acc[s][0])) +
+				carry[s] + ((a0[s] * bi) & MASK52);
 			const uint64_t q = (x0 * k0[s]) & MASK52;
 			const __m512i Q = _mm512_set1_epi64((long long)q);
 
@@ -202,11 +204,11 @@ static IFMA void amm_n(const int cnt, uint64_t *r[2], const uint64_t *a[2], cons
 
 typedef void amm_fn(uint64_t *r[2], const uint64_t *a[2], const uint64_t *b[2],
 		    const struct mod52 *md[2]);
-#define AMM(CNT, NV)                                                                        \
-	static IFMA_FN void amm_##CNT##_##NV(uint64_t *r[2], const uint64_t *a[2],          \
+#define AMM(CNT, NV)                                                                          \
+	static IFMA_FN void amm_##CNT##_##NV(uint64_t *r[2], const uint64_t *a[2],            \
 					     const uint64_t *b[2], const struct mod52 *md[2]) \
-	{                                                                                   \
-		amm_n(CNT, r, a, b, md, NV);                                                \
+	{                                                                                     \
+		amm_n(CNT, r, a, b, md, NV);                                                  \
 	}
 AMM(1, 2)
 AMM(1, 3)
@@ -216,24 +218,25 @@ AMM(1, 6)
 AMM(2, 3)
 AMM(2, 4)
 AMM(2, 6)
+static amm_fn *const single[] = {amm_1_2, amm_1_3, amm_1_4, amm_1_5, amm_1_6};
 
-/* table[idx] into r, reading every entry (constant time in idx) */
+/* table[idx] into r, reading every entry (constant time in idx); a vector at a time, so its
+ * running value stays in a register */
 static IFMA void select_entry(uint64_t *r, const uint64_t (*table)[IFMA_MAXV * 8], int entries,
 			      uint64_t idx, int nv)
 {
-	__m512i out[IFMA_MAXV];
 	const __m512i want = _mm512_set1_epi64((long long)idx);
 
-	for (int v = 0; v < nv; v++)
-		out[v] = _mm512_setzero_si512();
-	for (int k = 0; k < entries; k++) {
-		__mmask8 hit = _mm512_cmpeq_epi64_mask(want, _mm512_set1_epi64(k));
+	for (int v = 0; v < nv; v++) {
+		__m512i out = _mm512_setzero_si512();
 
-		for (int v = 0; v < nv; v++)
-			out[v] = _mm512_mask_load_epi64(out[v], hit, table[k] + 8 * v);
+		for (int k = 0; k < entries; k++) {
+			__mmask8 hit = _mm512_cmpeq_epi64_mask(want, _mm512_set1_epi64(k));
+
+			out = _mm512_mask_load_epi64(out, hit, table[k] + 8 * v);
+		}
+		_mm512_store_si512((__m512i *)(r + 8 * v), out);
 	}
-	for (int v = 0; v < nv; v++)
-		_mm512_store_si512((__m512i *)(r + 8 * v), out[v]);
 }
 
 /* bits [pos, pos+w) of the exponent (limbs), 0 past its end */
@@ -267,12 +270,11 @@ static void reduce_final(uint64_t *r, const struct mod52 *md)
 
 /* cnt exponentiations base[s]^e[s] mod md[s] (digits; exponents as limbs, bits long at
  * most), interleaved; every modulus has the same digit count */
-static IFMA_FN void exp_n(int cnt, uint64_t *out[2], const uint64_t *base[2],
-			  const uint64_t *e[2], const size_t enl[2], size_t bits,
-			  const struct mod52 *md[2], amm_fn *amm)
+static IFMA_FN void exp_n(int cnt, uint64_t *out[2], const uint64_t *base[2], const uint64_t *e[2],
+			  const size_t enl[2], size_t bits, const struct mod52 *md[2], amm_fn *amm)
 {
 	static const num52 one = {1};
-	uint64_t (*table[2])[IFMA_MAXV * 8];
+	uint64_t(*table[2])[IFMA_MAXV * 8];
 	num52 acc[2], sel[2];
 	uint64_t *r[2];
 	const uint64_t *a[2], *b[2];
@@ -308,7 +310,7 @@ static IFMA_FN void exp_n(int cnt, uint64_t *out[2], const uint64_t *base[2],
 			amm(r, a, b, md);
 		}
 		for (int s = 0; s < cnt; s++) {
-			select_entry(sel[s], (const uint64_t(*)[IFMA_MAXV * 8])table[s], entries,
+			select_entry(sel[s], (const uint64_t(*)[IFMA_MAXV * 8]) table[s], entries,
 				     window(e[s], enl[s], pos, w), md[s]->nv);
 			r[s] = acc[s], a[s] = acc[s], b[s] = sel[s];
 		}
@@ -333,11 +335,13 @@ void tls_ifma_exp(int cnt, uint64_t *out[2], const uint64_t *base[2], const uint
 {
 	const struct mod52 *md[2] = {mod[0], cnt > 1 ? mod[1] : mod[0]};
 
-	static amm_fn *const single[] = {amm_1_2, amm_1_3, amm_1_4, amm_1_5, amm_1_6};
 	amm_fn *amm = single[md[0]->nv - 2];
 
 	if (cnt == 2) {
-		amm = md[0]->nv == 3 ? amm_2_3 : md[0]->nv == 4 ? amm_2_4 : md[0]->nv == 6 ? amm_2_6 : NULL;
+		amm = md[0]->nv == 3	 ? amm_2_3
+			: md[0]->nv == 4 ? amm_2_4
+			: md[0]->nv == 6 ? amm_2_6
+					 : NULL;
 		if (!amm) { /* no paired instance for this size: one after the other */
 			exp_n(1, out, base, e, enl, bits, md, single[md[0]->nv - 2]);
 			uint64_t *o2[2] = {out[1], out[1]};
@@ -349,6 +353,22 @@ void tls_ifma_exp(int cnt, uint64_t *out[2], const uint64_t *base[2], const uint
 		}
 	}
 	exp_n(cnt, out, base, e, enl, bits, md, amm);
+}
+
+/* r = a*b/R mod m, below 2m (a below 2m, or any n digits when b is below m) */
+void tls_ifma_mul(uint64_t *r, const uint64_t *a, const uint64_t *b, const void *mod)
+{
+	const struct mod52 *md[2] = {mod, mod};
+	uint64_t *rr[2] = {r, r};
+	const uint64_t *aa[2] = {a, a}, *bb[2] = {b, b};
+
+	single[md[0]->nv - 2](rr, aa, bb, md);
+}
+
+/* r below 2m to r below m */
+void tls_ifma_reduce(uint64_t *r, const void *mod)
+{
+	reduce_final(r, mod);
 }
 
 #endif

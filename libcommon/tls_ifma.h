@@ -16,7 +16,9 @@ int tls_ifma_usable(void);
 int tls_ifma_digits(size_t bits);
 void tls_ifma_from_limbs(uint64_t *d, const uint64_t *limb, size_t nl, int n);
 void tls_ifma_to_limbs(uint64_t *limb, size_t nl, const uint64_t *d, int n);
-/* a modulus: opaque, tls_ifma_mod_size() bytes, 64-byte aligned; m odd, rr = 2^(104n) mod m */
+/* a modulus: opaque, tls_ifma_mod_size() bytes, 64-byte aligned; m odd, rr = 2^(104n) mod m,
+ * which tls_ifma_mul takes as an operand at IFMA_RR_OFFSET bytes into it */
+#define IFMA_RR_OFFSET (IFMA_MAXV * 8 * 8)
 size_t tls_ifma_mod_size(void);
 void tls_ifma_mod_init(void *mod, const uint64_t *m, const uint64_t *rr, int n);
 /* out[s] = base[s]^e[s] mod mod[s] for s < cnt (1 or 2, both moduli with the same digit
@@ -24,5 +26,9 @@ void tls_ifma_mod_init(void *mod, const uint64_t *m, const uint64_t *rr, int n);
  * them) at most bits long. Constant time in the bases and exponents. */
 void tls_ifma_exp(int cnt, uint64_t *out[2], const uint64_t *base[2], const uint64_t *e[2],
 		  const size_t enl[2], size_t bits, const void *mod[2]);
+/* one almost-Montgomery product r = a*b/R mod m, below 2m when a < 2m and b < 2m, or a any
+ * n digits and b < m; and r below 2m reduced below m */
+void tls_ifma_mul(uint64_t *r, const uint64_t *a, const uint64_t *b, const void *mod);
+void tls_ifma_reduce(uint64_t *r, const void *mod);
 
 #endif

@@ -14,7 +14,13 @@ int gatebox_rsa_crt_exp(struct mbedtls_mpi *TP, struct mbedtls_mpi *TQ, const st
 			const struct mbedtls_mpi *DP, const struct mbedtls_mpi *DQ,
 			struct mbedtls_rsa_context *ctx);
 /* mbedtls_mpi_exp_mod's replacement */
-int gatebox_mpi_exp_mod(struct mbedtls_mpi *X, const struct mbedtls_mpi *A, const struct mbedtls_mpi *E,
-			const struct mbedtls_mpi *N, struct mbedtls_mpi *prec_RR);
+int gatebox_mpi_exp_mod(struct mbedtls_mpi *X, const struct mbedtls_mpi *A,
+			const struct mbedtls_mpi *E, const struct mbedtls_mpi *N,
+			struct mbedtls_mpi *prec_RR);
+/* mbedtls_mpi_mod_mpi's and mbedtls_mpi_core_get_mont_r2_unsafe's (the blinding, the CRT
+ * recombination, the unblinding: long divisions in mbedtls) */
+int gatebox_mpi_mod_mpi(struct mbedtls_mpi *X, const struct mbedtls_mpi *A,
+			const struct mbedtls_mpi *N);
+int gatebox_mpi_core_get_mont_r2_unsafe(struct mbedtls_mpi *X, const struct mbedtls_mpi *N);
 
 #endif

@@ -17,9 +17,20 @@
 #endif
 
 #include <mbedtls/bignum.h>
+#include <mbedtls/pk.h>
 #include <mbedtls/rsa.h>
 
 #include <stdint.h>
+
+/* tls_ifma_digits where it exists: the fast reduction's operand limit */
+static int tls_ifma_digits_for_test(size_t bits)
+{
+#if defined(__x86_64__)
+	return tls_ifma_digits(bits) > 0 ? tls_ifma_digits(bits) : 0;
+#else
+	return (int)((bits + 2 + 51) / 52);
+#endif
+}
 
 static uint64_t state = 0x2545f4914f6cdd1dULL;
 
@@ -51,7 +62,8 @@ static int same_as_mbedtls(const mbedtls_mpi *a, const mbedtls_mpi *e, const mbe
 
 	mbedtls_mpi_init(&want), mbedtls_mpi_init(&got);
 	ok = mbedtls_mpi_exp_mod(&want, a, e, n, NULL) == 0 &&
-	     gatebox_mpi_exp_mod(&got, a, e, n, NULL) == 0 && mbedtls_mpi_cmp_mpi(&want, &got) == 0;
+		gatebox_mpi_exp_mod(&got, a, e, n, NULL) == 0 &&
+		mbedtls_mpi_cmp_mpi(&want, &got) == 0;
 	mbedtls_mpi_free(&want), mbedtls_mpi_free(&got);
 	return ok;
 }
@@ -69,18 +81,76 @@ static int pair_as_mbedtls(size_t pbits, size_t qbits, size_t ebits)
 	number(&t, pbits + qbits - 1, 0);
 	number(&dp, ebits, 0), number(&dq, ebits - 3, 0);
 	ok = gatebox_rsa_crt_exp(&tp, &tq, &t, &dp, &dq, &ctx) == 0 &&
-	     mbedtls_mpi_exp_mod(&wp, &t, &dp, &ctx.P, NULL) == 0 &&
-	     mbedtls_mpi_exp_mod(&wq, &t, &dq, &ctx.Q, NULL) == 0 &&
-	     mbedtls_mpi_cmp_mpi(&tp, &wp) == 0 && mbedtls_mpi_cmp_mpi(&tq, &wq) == 0;
+		mbedtls_mpi_exp_mod(&wp, &t, &dp, &ctx.P, NULL) == 0 &&
+		mbedtls_mpi_exp_mod(&wq, &t, &dq, &ctx.Q, NULL) == 0 &&
+		mbedtls_mpi_cmp_mpi(&tp, &wp) == 0 && mbedtls_mpi_cmp_mpi(&tq, &wq) == 0;
 	mbedtls_mpi_free(&t), mbedtls_mpi_free(&dp), mbedtls_mpi_free(&dq);
 	mbedtls_mpi_free(&tp), mbedtls_mpi_free(&tq), mbedtls_mpi_free(&wp), mbedtls_mpi_free(&wq);
 	mbedtls_rsa_free(&ctx);
 	return ok;
 }
 
+/* (x*y) mod n, r2 and edge values, through the cache of converted moduli (a key's primes
+ * and modulus, as socketd warms it) and without it */
+static void check_mod(size_t pbits)
+{
+	mbedtls_pk_context pk;
+	mbedtls_rsa_context *rsa;
+	mbedtls_mpi x, y, want, got;
+	char what[128];
+	int ok = 1;
+
+	mbedtls_pk_init(&pk);
+	mbedtls_mpi_init(&x), mbedtls_mpi_init(&y), mbedtls_mpi_init(&want), mbedtls_mpi_init(&got);
+	mbedtls_pk_setup(&pk, mbedtls_pk_info_from_type(MBEDTLS_PK_RSA));
+	rsa = mbedtls_pk_rsa(pk);
+	number(&rsa->P, pbits, 1), number(&rsa->Q, pbits, 1);
+	mbedtls_mpi_mul_mpi(&rsa->N, &rsa->P, &rsa->Q);
+	tls_rsa_warm(&pk);
+	const mbedtls_mpi *mods[] = {&rsa->N, &rsa->P, &rsa->Q};
+	for (int m = 0; m < 3; m++) {
+		const mbedtls_mpi *n = mods[m];
+		size_t bits = mbedtls_mpi_bitlen(n);
+
+		for (int r = 0; r < 8 && ok; r++) {
+			number(&x, bits - 1, 0), number(&y, bits - (size_t)r, 0);
+			mbedtls_mpi_mul_mpi(&x, &x, &y);
+			if (r == 5) /* at the fast path's limit, and one past it */
+				number(&x, bits - 1 + (size_t)tls_ifma_digits_for_test(bits) * 52,
+				       0);
+			if (r == 6)
+				number(&x, bits + (size_t)tls_ifma_digits_for_test(bits) * 52, 0);
+			if (r == 7)
+				mbedtls_mpi_lset(&x, 0);
+			if (r == 4) /* n itself: the Montgomery steps leave n, the last one 0 */
+				mbedtls_mpi_copy(&x, n);
+			ok = mbedtls_mpi_mod_mpi(&want, &x, n) == 0 &&
+				gatebox_mpi_mod_mpi(&got, &x, n) == 0 &&
+				mbedtls_mpi_cmp_mpi(&want, &got) == 0;
+		}
+		/* a negative operand (the CRT difference) */
+		number(&x, bits + 100, 0);
+		x.s = -1;
+		ok = ok && mbedtls_mpi_mod_mpi(&want, &x, n) == 0 &&
+			gatebox_mpi_mod_mpi(&got, &x, n) == 0 &&
+			mbedtls_mpi_cmp_mpi(&want, &got) == 0;
+		/* 2^(128 limbs) mod n */
+		ok = ok && mbedtls_mpi_lset(&want, 1) == 0 &&
+			mbedtls_mpi_shift_l(&want, n->n * 128) == 0 &&
+			mbedtls_mpi_mod_mpi(&want, &want, n) == 0 &&
+			gatebox_mpi_core_get_mont_r2_unsafe(&got, n) == 0 &&
+			mbedtls_mpi_cmp_mpi(&want, &got) == 0;
+	}
+	snprintf(what, sizeof(what), "x mod n as mbedtls, %zu-bit primes and their product", pbits);
+	CHECK(what, ok);
+	mbedtls_mpi_free(&x), mbedtls_mpi_free(&y), mbedtls_mpi_free(&want), mbedtls_mpi_free(&got);
+	mbedtls_pk_free(&pk);
+}
+
 int main(void)
 {
-	static const size_t sizes[] = {512, 513, 1023, 1024, 1025, 1536, 2047, 2048, 2049, 2442, 2443, 3072};
+	static const size_t sizes[] = {512,  513,  1023, 1024, 1025, 1536,
+				       2047, 2048, 2049, 2442, 2443, 3072};
 	mbedtls_mpi a, e, n;
 	char what[128];
 
@@ -117,15 +187,76 @@ int main(void)
 		CHECK(what, ok);
 	}
 	for (int r = 0; r < 4; r++) {
-		CHECK("CRT pair, 1024-bit primes, 1052-bit exponents", pair_as_mbedtls(1024, 1024, 1052));
+		CHECK("CRT pair, 1024-bit primes, 1052-bit exponents",
+		      pair_as_mbedtls(1024, 1024, 1052));
 		CHECK("CRT pair, 1536-bit primes", pair_as_mbedtls(1536, 1536, 1564));
 	}
+	check_mod(1024);
+	check_mod(1536);
+	check_mod(1100);
 	CHECK("CRT pair, primes of different digit counts", pair_as_mbedtls(1024, 1100, 1052));
 	CHECK("CRT pair, a prime too large for IFMA", pair_as_mbedtls(1024, 2600, 1052));
 	mbedtls_mpi_free(&a), mbedtls_mpi_free(&e), mbedtls_mpi_free(&n);
 	return unit_done();
 }
 #else
+/* (x*y) mod n, r2 and edge values, through the cache of converted moduli (a key's primes
+ * and modulus, as socketd warms it) and without it */
+static void check_mod(size_t pbits)
+{
+	mbedtls_pk_context pk;
+	mbedtls_rsa_context *rsa;
+	mbedtls_mpi x, y, want, got;
+	char what[128];
+	int ok = 1;
+
+	mbedtls_pk_init(&pk);
+	mbedtls_mpi_init(&x), mbedtls_mpi_init(&y), mbedtls_mpi_init(&want), mbedtls_mpi_init(&got);
+	mbedtls_pk_setup(&pk, mbedtls_pk_info_from_type(MBEDTLS_PK_RSA));
+	rsa = mbedtls_pk_rsa(pk);
+	number(&rsa->P, pbits, 1), number(&rsa->Q, pbits, 1);
+	mbedtls_mpi_mul_mpi(&rsa->N, &rsa->P, &rsa->Q);
+	tls_rsa_warm(&pk);
+	const mbedtls_mpi *mods[] = {&rsa->N, &rsa->P, &rsa->Q};
+	for (int m = 0; m < 3; m++) {
+		const mbedtls_mpi *n = mods[m];
+		size_t bits = mbedtls_mpi_bitlen(n);
+
+		for (int r = 0; r < 8 && ok; r++) {
+			number(&x, bits - 1, 0), number(&y, bits - (size_t)r, 0);
+			mbedtls_mpi_mul_mpi(&x, &x, &y);
+			if (r == 5) /* at the fast path's limit, and one past it */
+				number(&x, bits - 1 + (size_t)tls_ifma_digits_for_test(bits) * 52,
+				       0);
+			if (r == 6)
+				number(&x, bits + (size_t)tls_ifma_digits_for_test(bits) * 52, 0);
+			if (r == 7)
+				mbedtls_mpi_lset(&x, 0);
+			if (r == 4) /* n itself: the Montgomery steps leave n, the last one 0 */
+				mbedtls_mpi_copy(&x, n);
+			ok = mbedtls_mpi_mod_mpi(&want, &x, n) == 0 &&
+				gatebox_mpi_mod_mpi(&got, &x, n) == 0 &&
+				mbedtls_mpi_cmp_mpi(&want, &got) == 0;
+		}
+		/* a negative operand (the CRT difference) */
+		number(&x, bits + 100, 0);
+		x.s = -1;
+		ok = ok && mbedtls_mpi_mod_mpi(&want, &x, n) == 0 &&
+			gatebox_mpi_mod_mpi(&got, &x, n) == 0 &&
+			mbedtls_mpi_cmp_mpi(&want, &got) == 0;
+		/* 2^(128 limbs) mod n */
+		ok = ok && mbedtls_mpi_lset(&want, 1) == 0 &&
+			mbedtls_mpi_shift_l(&want, n->n * 128) == 0 &&
+			mbedtls_mpi_mod_mpi(&want, &want, n) == 0 &&
+			gatebox_mpi_core_get_mont_r2_unsafe(&got, n) == 0 &&
+			mbedtls_mpi_cmp_mpi(&want, &got) == 0;
+	}
+	snprintf(what, sizeof(what), "x mod n as mbedtls, %zu-bit primes and their product", pbits);
+	CHECK(what, ok);
+	mbedtls_mpi_free(&x), mbedtls_mpi_free(&y), mbedtls_mpi_free(&want), mbedtls_mpi_free(&got);
+	mbedtls_pk_free(&pk);
+}
+
 int main(void)
 {
 	printf("SKIP: unit/tls_rsa: built without TLS\n");
