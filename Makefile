@@ -168,13 +168,14 @@ HOT_OBJS := $(O)/libcommon/rules_match.o $(O)/libcommon/rules_table.o $(O)/libco
 $(HOT_OBJS): HOT_CFLAGS := $(if $(filter -Os,$(CFLAGS)),-O2)
 # and so are the ciphers and the field arithmetic of TLS, per record and per handshake;
 # software AES and GHASH only where they run: a native (x86_64) build has AES-NI and
-# PCLMULQDQ (measured: AES-128-GCM 390 MB/s with gcm.c at -Os or -O2, 2.4 kB less)
-MBEDTLS_HOT := $(if $(CROSS_COMPILE),aes gcm) aesni chacha20 poly1305 chachapoly sha256 sha512 bignum_core ecp ecp_curves
+# PCLMULQDQ (measured: AES-128-GCM 390 MB/s with gcm.c at -Os or -O2, 2.4 kB less).
+# Not the hashes: a handshake hashes a few kB (-Os: 2.2 kB less, no measurable change)
+MBEDTLS_HOT := $(if $(CROSS_COMPILE),aes gcm) aesni chacha20 poly1305 chachapoly bignum_core ecp_curves
 $(patsubst %,$(O)/mbedtls/%.o,$(MBEDTLS_HOT)): HOT_CFLAGS := $(if $(filter -Os,$(CFLAGS)),-O2)
 # our mbedtls hooks (allocator, field arithmetic) never unwind either
 $(O)/libcommon/tls_alloc.o $(O)/libcommon/tls_x25519.o $(O)/libcommon/tls_p256.o \
   $(O)/libcommon/tls_rsa.o: HOT_CFLAGS := $(MBEDTLS_NOUNWIND)
-$(O)/libcommon/tls_ifma.o: HOT_CFLAGS := $(MBEDTLS_NOUNWIND) $(if $(filter -Os,$(CFLAGS)),-O2)
+$(O)/libcommon/tls_ifma.o: HOT_CFLAGS := $(MBEDTLS_NOUNWIND)
 
 $(O)/%.o: %.c
 	$(say) CC $<

@@ -93,10 +93,10 @@ void tls_ifma_to_limbs(uint64_t *limb, size_t nl, const uint64_t *d, int n)
 
 int tls_ifma_digits(size_t bits)
 {
-	/* R = 2^(52n) above 4m keeps every amm result below 2m */
-	int n = (int)((bits + 2 + 51) / 52);
+	/* R = 2^(52n) above 4m keeps every amm result below 2m; n + 1 lanes in 3 or 6 vectors */
+	int n = (int)((bits + 2 + 51) / 52), nv = (n + 1 + 7) / 8;
 
-	return n + 1 <= IFMA_MAXV * 8 ? n : -1;
+	return nv == 3 || nv == 6 ? n : -1;
 }
 
 size_t tls_ifma_mod_size(void)
@@ -210,15 +210,12 @@ typedef void amm_fn(uint64_t *r[2], const uint64_t *a[2], const uint64_t *b[2],
 	{                                                                                     \
 		amm_n(CNT, r, a, b, md, NV);                                                  \
 	}
-AMM(1, 2)
+/* the sizes of RSA-2048, the common key (each instance is 0.5 to 1 kB of code): its primes
+ * (1,024 bits, 3 vectors) two at a time and one at a time, its modulus (6 vectors);
+ * tls_ifma_supported turns the others away, to mbedtls */
 AMM(1, 3)
-AMM(1, 4)
-AMM(1, 5)
 AMM(1, 6)
 AMM(2, 3)
-AMM(2, 4)
-AMM(2, 6)
-static amm_fn *const single[] = {amm_1_2, amm_1_3, amm_1_4, amm_1_5, amm_1_6};
 
 /* table[idx] into r, reading every entry (constant time in idx); a vector at a time, so its
  * running value stays in a register */
@@ -335,24 +332,21 @@ void tls_ifma_exp(int cnt, uint64_t *out[2], const uint64_t *base[2], const uint
 {
 	const struct mod52 *md[2] = {mod[0], cnt > 1 ? mod[1] : mod[0]};
 
-	amm_fn *amm = single[md[0]->nv - 2];
+	if (cnt == 2 && md[0]->nv != 3) { /* no paired instance: one after the other */
+		for (int s = 0; s < 2; s++) {
+			uint64_t *o[2] = {out[s], out[s]};
+			const uint64_t *b[2] = {base[s], base[s]}, *x[2] = {e[s], e[s]};
+			const size_t l[2] = {enl[s], enl[s]};
+			const struct mod52 *m[2] = {md[s], md[s]};
 
-	if (cnt == 2) {
-		amm = md[0]->nv == 3	 ? amm_2_3
-			: md[0]->nv == 4 ? amm_2_4
-			: md[0]->nv == 6 ? amm_2_6
-					 : NULL;
-		if (!amm) { /* no paired instance for this size: one after the other */
-			exp_n(1, out, base, e, enl, bits, md, single[md[0]->nv - 2]);
-			uint64_t *o2[2] = {out[1], out[1]};
-			const uint64_t *b2[2] = {base[1], base[1]}, *e2[2] = {e[1], e[1]};
-			const size_t n2[2] = {enl[1], enl[1]};
-			const struct mod52 *m2[2] = {md[1], md[1]};
-			exp_n(1, o2, b2, e2, n2, bits, m2, amm = single[md[0]->nv - 2]);
-			return;
+			exp_n(1, o, b, x, l, bits, m, amm_1_6);
 		}
+		return;
 	}
-	exp_n(cnt, out, base, e, enl, bits, md, amm);
+	exp_n(cnt, out, base, e, enl, bits, md,
+	      cnt == 2		       ? amm_2_3
+		      : md[0]->nv == 3 ? amm_1_3
+				       : amm_1_6);
 }
 
 /* r = a*b/R mod m, below 2m (a below 2m, or any n digits when b is below m) */
@@ -362,7 +356,7 @@ void tls_ifma_mul(uint64_t *r, const uint64_t *a, const uint64_t *b, const void 
 	uint64_t *rr[2] = {r, r};
 	const uint64_t *aa[2] = {a, a}, *bb[2] = {b, b};
 
-	single[md[0]->nv - 2](rr, aa, bb, md);
+	(md[0]->nv == 3 ? amm_1_3 : amm_1_6)(rr, aa, bb, md);
 }
 
 /* r below 2m to r below m */

@@ -12,7 +12,8 @@ typedef uint64_t ifma_num[IFMA_MAXV * 8] __attribute__((aligned(64)));
 
 /* the CPU has AVX-512F and IFMA and the kernel saves their registers */
 int tls_ifma_usable(void);
-/* the digit count for a modulus of that many bits, -1 past IFMA_MAXV */
+/* the digit count for a modulus of that many bits; -1 for sizes without an instance (only
+ * 3 and 6 vectors: 1,000 to 1,400 and 2,000 to 2,442 bits, RSA-2048's primes and modulus) */
 int tls_ifma_digits(size_t bits);
 void tls_ifma_from_limbs(uint64_t *d, const uint64_t *limb, size_t nl, int n);
 void tls_ifma_to_limbs(uint64_t *limb, size_t nl, const uint64_t *d, int n);

@@ -189,10 +189,13 @@ int main(void)
 	for (int r = 0; r < 4; r++) {
 		CHECK("CRT pair, 1024-bit primes, 1052-bit exponents",
 		      pair_as_mbedtls(1024, 1024, 1052));
-		CHECK("CRT pair, 1536-bit primes", pair_as_mbedtls(1536, 1536, 1564));
+		CHECK("CRT pair, 1536-bit primes (mbedtls)", pair_as_mbedtls(1536, 1536, 1564));
+		CHECK("CRT pair, 2048-bit primes (one after the other)",
+		      pair_as_mbedtls(2048, 2048, 2076));
 	}
 	check_mod(1024);
 	check_mod(1536);
+	check_mod(2048);
 	check_mod(1100);
 	CHECK("CRT pair, primes of different digit counts", pair_as_mbedtls(1024, 1100, 1052));
 	CHECK("CRT pair, a prime too large for IFMA", pair_as_mbedtls(1024, 2600, 1052));
