@@ -240,7 +240,7 @@ int gatebox_mpi_core_get_mont_r2_unsafe(mbedtls_mpi *X, const mbedtls_mpi *N)
 	int ret = mbedtls_mpi_lset(X, 1);
 
 	if (ret == 0)
-		ret = mbedtls_mpi_shift_l(X, N->n * 2 * 64);
+		ret = mbedtls_mpi_shift_l(X, N->n * 2 * sizeof(mbedtls_mpi_uint) * 8);
 	if (ret == 0)
 		ret = gatebox_mpi_mod_mpi(X, X, N);
 	if (ret == 0)
