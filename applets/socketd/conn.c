@@ -5,6 +5,7 @@
 #include "socketd.h"
 
 #include <fcntl.h>
+#include <stdint.h>
 #include <signal.h>
 #include <netinet/in.h>
 #include <sys/un.h>
@@ -19,8 +20,9 @@ long long sd_now_us(void)
 	return (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
-void sd_add_child(struct sd_state *st, pid_t pid, struct sd_socket *s,
-		  const struct sockaddr_storage *peer, socklen_t plen)
+struct sd_child *sd_add_child(struct sd_state *st, pid_t pid, struct sd_socket *s,
+			      const struct sockaddr_storage *peer, socklen_t plen,
+			      unsigned long conn)
 {
 	struct sd_child *c;
 
@@ -29,13 +31,83 @@ void sd_add_child(struct sd_state *st, pid_t pid, struct sd_socket *s,
 		st->children = xrealloc(st->children, st->children_cap * sizeof(*st->children));
 	}
 	c = &st->children[st->nchildren++];
+	memset(c, 0, sizeof(*c));
 	c->pid = pid;
 	c->sock = s;
+	c->conn = conn;
 	c->peer_len = plen;
 	if (peer && plen)
 		memcpy(&c->peer, peer, plen);
-	else
-		memset(&c->peer, 0, sizeof(c->peer));
+	return c;
+}
+
+/* a process of connection conn of s among the first n children, but skip */
+static bool conn_among(const struct sd_state *st, const struct sd_socket *s, unsigned long conn,
+		       size_t n, size_t skip)
+{
+	for (size_t j = 0; j < n; j++)
+		if (j != skip && st->children[j].sock == s && st->children[j].conn == conn)
+			return true;
+	return false;
+}
+
+bool sd_connection_known(const struct sd_state *st, const struct sd_socket *s, unsigned long conn)
+{
+	return conn_among(st, s, conn, st->nchildren, SIZE_MAX);
+}
+
+void sd_child_reaped(struct sd_state *st, size_t i, int status, bool spawn_failed, int step,
+		     const char *path, int err)
+{
+	struct sd_child *c;
+
+	/* a relay that ended before socketd read its handshake's result (the client closed at
+	 * once): the service starts all the same, and holds the connection's count */
+	if (st->children[i].tls)
+		sd_tls_result(st, i);
+	c = &st->children[i]; /* the table may have grown */
+	if (c->tls)
+		sd_tls_pending_free(c->tls);
+	if (c->sock) {
+		struct sd_socket *s = c->sock;
+
+		if (s->active && !conn_among(st, s, c->conn, st->nchildren, i))
+			s->active--;
+		if (spawn_failed)
+			sd_spawn_failure_log(s->svc.name, step, path, err);
+		if (!c->relay) /* a relay's failures are logged by itself (the handshake's) */
+			sd_instance_exit_log(s, c->pid, status);
+	}
+	st->children[i] = st->children[--st->nchildren];
+}
+
+void sd_children_orphan(struct sd_state *st, const struct sd_socket *s)
+{
+	for (size_t c = 0; c < st->nchildren; c++)
+		if (st->children[c].sock == s) {
+			st->children[c].sock = NULL;
+			if (st->children[c].tls) /* no service to start: the relay ends */
+				sd_tls_pending_free(st->children[c].tls);
+			st->children[c].tls = NULL;
+		}
+}
+
+unsigned sd_connections_from(const struct sd_state *st, const struct sd_socket *s,
+			     const struct sockaddr_storage *peer)
+{
+	unsigned same = 0;
+
+	for (size_t i = 0; i < st->nchildren; i++) {
+		const struct sd_child *c = &st->children[i];
+
+		/* a connection's second process is not another connection */
+		if (c->sock == s &&
+		    net_same_host((const struct sockaddr *)&c->peer,
+				  (const struct sockaddr *)peer) &&
+		    !conn_among(st, s, c->conn, i, SIZE_MAX))
+			same++;
+	}
+	return same;
 }
 
 /* TriggerLimitBurst= activations within TriggerLimitIntervalSec=: over it, the socket pauses
@@ -177,6 +249,7 @@ static bool accept_one(struct sd_state *st, struct sd_socket *s, struct sd_liste
 	const char *suffix;
 	int fd, failed_step = 0;
 	pid_t pid, failed_pid = 0;
+	struct sd_tls_pending *pending = NULL;
 	bool inet;
 
 	fd = accept4(l->fd, (struct sockaddr *)&peer, &plen, SOCK_CLOEXEC);
@@ -197,13 +270,8 @@ static bool accept_one(struct sd_state *st, struct sd_socket *s, struct sd_liste
 		llen = 0;
 	}
 	if (s->max_per_source && (peer.ss_family == AF_INET || peer.ss_family == AF_INET6)) {
-		unsigned same = 0;
+		unsigned same = sd_connections_from(st, s, &peer);
 
-		for (size_t i = 0; i < st->nchildren; i++)
-			if (st->children[i].sock == s &&
-			    net_same_host((struct sockaddr *)&st->children[i].peer,
-					  (struct sockaddr *)&peer))
-				same++;
 		if (same >= s->max_per_source) {
 			net_format_host((struct sockaddr *)&peer, plen, host, sizeof(host));
 			log_msg(LOG_WARNING,
@@ -260,14 +328,18 @@ static bool accept_one(struct sd_state *st, struct sd_socket *s, struct sd_liste
 					  .failed_pid = &failed_pid,
 					  .failed_step = &failed_step};
 
-		/* TLS: the handshake runs in the connection's own process, never here */
-		pid = s->tls ? sd_tls_spawn(st, s, &rq) : sd_spawn(st, &rq);
+		/* TLS: the handshake runs in the connection's own process, never here; the
+		 * service starts when its result comes (sd_tls_handle) */
+		pid = s->tls ? sd_tls_spawn(st, s, &rq, &pending) : sd_spawn(st, &rq);
 		if (pid < 0 && failed_pid > 0) /* its exit status is the step: 203/EXEC, ... */
 			sd_instance_exit_log(s, failed_pid, failed_step << 8); /* exited */
 	}
 	close(fd);
 	if (pid > 0) {
-		sd_add_child(st, pid, s, &peer, plen);
+		struct sd_child *c = sd_add_child(st, pid, s, &peer, plen, ++st->conn_seq);
+
+		c->relay = s->tls != NULL;
+		c->tls = pending;
 		s->active++;
 	}
 	return true;

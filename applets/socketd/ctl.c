@@ -312,9 +312,7 @@ static int stop_socket(struct sd_state *st, const char *name)
 		if (strcmp(s->name, name) != 0)
 			continue;
 		/* running instances are separate services: they go on (an SSH session survives) */
-		for (size_t c = 0; c < st->nchildren; c++)
-			if (st->children[c].sock == s)
-				st->children[c].sock = NULL;
+		sd_children_orphan(st, s);
 		sd_close_socket(s);
 		sd_free_socket(s);
 		st->socks[i] = st->socks[--st->nsocks];

@@ -34,8 +34,9 @@ static void save(struct sd_state *st, FILE *fp)
 	}
 	for (size_t i = 0; i < st->nchildren; i++)
 		if (st->children[i].sock)
-			fprintf(fp, "child %ld %s\n", (long)st->children[i].pid,
-				st->children[i].sock->name);
+			fprintf(fp, "child %ld %s %lu %d\n", (long)st->children[i].pid,
+				st->children[i].sock->name, st->children[i].conn,
+				st->children[i].relay);
 	for (size_t i = 0; i < st->nunits; i++) {
 		const struct sd_unit *u = st->units[i];
 
@@ -292,14 +293,23 @@ bool sd_restore(struct sd_state *st)
 				s->l[idx].fd = lfd;
 			else
 				close(lfd); /* the unit changed or went: sd_bind_all does the rest */
-		} else if (strncmp(line, "child", 5) == 0 && n == 2) {
+		} else if (strncmp(line, "child", 5) == 0 && (n == 2 || n == 4)) {
+			/* PID SOCKET [CONNECTION RELAY]: the two processes of a TLS connection
+			 * count once; a handshake's result still to come is lost (its pipe was
+			 * close-on-exec: the relay ends, the client is dropped) */
 			pid_t pid = (pid_t)num(w[0], &ok);
+			unsigned long conn = n == 4 ? (unsigned long)num(w[2], &ok)
+						    : ++st->conn_seq;
+			bool relay = n == 4 && num(w[3], &ok) != 0;
 
 			s = find_socket(st, w[1]);
-			if (ok)
-				sd_add_child(st, pid, s, NULL, 0);
-			if (ok && s && s->accept)
+			if (!ok)
+				continue;
+			if (conn > st->conn_seq)
+				st->conn_seq = conn;
+			if (s && s->accept && !sd_connection_known(st, s, conn))
 				s->active++;
+			sd_add_child(st, pid, s, NULL, 0, conn)->relay = relay;
 		} else if (strncmp(line, "failed", 6) == 0 && n == 3) {
 			long long since = num(w[2], &ok);
 

@@ -111,8 +111,8 @@ static void reap(struct sd_state *st)
 	pid_t pid;
 
 	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
-		int step, err;
-		const char *path;
+		int step = 0, err = 0;
+		const char *path = NULL;
 		bool failed;
 
 		if (sd_unit_reaped(st, pid, status))
@@ -121,23 +121,11 @@ static void reap(struct sd_state *st)
 		 * removed it): the answer also lets the sweep free its spawn block */
 		failed = !(WIFEXITED(status) && WEXITSTATUS(status) == 0) &&
 			sup_spawn_failed(pid, &step, &err, &path);
-		for (size_t i = 0; i < st->nchildren; i++) {
-			struct sd_child *c = &st->children[i];
-
-			if (c->pid != pid)
-				continue;
-			if (c->sock) {
-				struct sd_socket *s = c->sock;
-
-				if (s->active)
-					s->active--;
-				if (failed)
-					sd_spawn_failure_log(s->svc.name, step, path, err);
-				sd_instance_exit_log(s, pid, status);
+		for (size_t i = 0; i < st->nchildren; i++)
+			if (st->children[i].pid == pid) {
+				sd_child_reaped(st, i, status, failed, step, path, err);
+				break;
 			}
-			st->children[i] = st->children[--st->nchildren];
-			break;
-		}
 	}
 	sup_spawn_sweep(); /* what the children reaped here needed until their exec */
 	if (st->nchildren == 0 && st->children_cap > 8) {
@@ -202,9 +190,7 @@ void sd_reload(struct sd_state *st)
 	for (size_t i = 0; i < st->nsocks; i++) {
 		if (!st->socks[i])
 			continue;
-		for (size_t c = 0; c < st->nchildren; c++)
-			if (st->children[c].sock == st->socks[i])
-				st->children[c].sock = NULL;
+		sd_children_orphan(st, st->socks[i]);
 		sd_close_socket(st->socks[i]);
 		sd_free_socket(st->socks[i]);
 	}
@@ -264,6 +250,9 @@ static void shutdown_state(struct sd_state *st, int sfd)
 	}
 	free(st->socks);
 	sd_units_free(st);
+	for (size_t i = 0; i < st->nchildren; i++)
+		if (st->children[i].tls)
+			sd_tls_pending_free(st->children[i].tls);
 	free(st->children);
 	free(st->argv);
 	free(st->exe);
@@ -344,7 +333,7 @@ static int run(struct sd_state *st, int ready_fd)
 		close(ready_fd); /* never ready: EOF without a newline */
 	log_msg(LOG_INFO, "listening: %zu socket unit%s", st->nsocks, st->nsocks == 1 ? "" : "s");
 	for (;;) {
-		size_t n = 1, total = 0, first_listener, nctl, nunit;
+		size_t n = 1, total = 0, first_listener, nctl, nunit, ntls;
 		long long now = sd_now_us(), wake = -1, ctl_wake;
 		int timeout;
 
@@ -352,6 +341,7 @@ static int run(struct sd_state *st, int ready_fd)
 			total += st->socks[i]->nl;
 		total += 1 + SD_MAX_CLIENTS; /* the control socket and its clients */
 		total += 3 * st->nunits; /* notify sockets, readiness and output pipes */
+		total += st->nchildren; /* TLS handshakes' results */
 		if (!pfd || !map || total + 1 > cap) {
 			cap = total + 1;
 			pfd = xrealloc(pfd, cap * sizeof(*pfd));
@@ -361,7 +351,8 @@ static int run(struct sd_state *st, int ready_fd)
 		pfd[0].events = POLLIN;
 		nctl = sd_ctl_poll_fds(st, pfd + 1, cap - 1);
 		nunit = sd_units_poll_fds(st, pfd + 1 + nctl, cap - 1 - nctl);
-		n = first_listener = 1 + nctl + nunit;
+		ntls = sd_tls_poll_fds(st, pfd + 1 + nctl + nunit, cap - 1 - nctl - nunit);
+		n = first_listener = 1 + nctl + nunit + ntls;
 		for (size_t i = 0; i < st->nsocks; i++) {
 			struct sd_socket *s = st->socks[i];
 
@@ -465,6 +456,10 @@ static int run(struct sd_state *st, int ready_fd)
 		for (size_t k = first_listener; k < n; k++)
 			if (pfd[k].revents & (POLLIN | POLLERR | POLLHUP))
 				sd_activate(st, map[k].s, map[k].i);
+		/* after the listeners: a client waits on the handshake a new connection's fork
+		 * starts, nobody on a service's start (a result read late is read whole: the
+		 * pipes are non-blocking, and an fd reused since the poll finds nothing yet) */
+		sd_tls_handle(st, pfd + 1 + nctl + nunit, ntls);
 		sd_units_timers(st);
 		if (st->stopping && !units_running(st)) {
 			shutdown_state(st, sfd);

@@ -205,6 +205,11 @@ struct sd_child {
 	struct sd_socket *sock;
 	struct sockaddr_storage peer;
 	socklen_t peer_len;
+	/* the connection: a TLS one has two processes (its handshake and relay, then its
+	 * service); it is counted in its socket's active while either runs */
+	unsigned long conn;
+	bool relay; /* the TLS handshake and relay: its exit is not the instance's result */
+	struct sd_tls_pending *tls; /* the relay's handshake result still to come, or NULL */
 };
 
 #define SD_MAX_WAIT 8
@@ -244,6 +249,7 @@ struct sd_state {
 	size_t nunits;
 	struct sd_child *children;
 	size_t nchildren, children_cap;
+	unsigned long conn_seq; /* the last connection's number (sd_child.conn) */
 	struct rules_cache rules;
 	bool rules_loaded;
 	uint64_t reset_signals; /* what a child resets: SIGPIPE and what socketd inherited
@@ -346,7 +352,6 @@ struct sd_spawn_req {
 	char *watchdog_pid; /* a "WATCHDOG_PID=" slot in extra_env, or NULL */
 	pid_t *failed_pid; /* when set: the pid of a child that failed before exec */
 	int *failed_step; /* and its SUP_EXIT_ step */
-	bool wait_exec; /* the caller waits anyway (a TLS relay): vfork, not detached */
 };
 pid_t sd_spawn(struct sd_state *st, const struct sd_spawn_req *rq);
 /* "UNIT: Failed at step EXEC spawning PATH: No such file or directory" */
@@ -361,9 +366,18 @@ int sd_runtime_dir(const struct sd_service *svc, bool kept);
 void sd_reexec(struct sd_state *st);
 bool sd_restore(struct sd_state *st);
 
-/* conn.c: remember an Accept=yes instance (peer may be NULL) */
-void sd_add_child(struct sd_state *st, pid_t pid, struct sd_socket *s,
-		  const struct sockaddr_storage *peer, socklen_t plen);
+/* conn.c: remember an Accept=yes instance (peer may be NULL) of connection conn; a process
+ * that leaves, or whose socket goes (stopped, reloaded away: sock NULL, a pending TLS
+ * handshake dropped); the connections of s from the host of peer */
+struct sd_child *sd_add_child(struct sd_state *st, pid_t pid, struct sd_socket *s,
+			      const struct sockaddr_storage *peer, socklen_t plen,
+			      unsigned long conn);
+void sd_child_reaped(struct sd_state *st, size_t i, int status, bool spawn_failed, int step,
+		     const char *path, int err);
+void sd_children_orphan(struct sd_state *st, const struct sd_socket *s);
+bool sd_connection_known(const struct sd_state *st, const struct sd_socket *s, unsigned long conn);
+unsigned sd_connections_from(const struct sd_state *st, const struct sd_socket *s,
+			     const struct sockaddr_storage *peer);
 /* tls.c: TLS termination (gatebox's TLS*= keys of [Socket]): load them with the unit
  * (errors logged with file:line and counted), free them, start one connection's TLS
  * process (handshake, then the service on a plaintext socketpair), status and -v lines.
@@ -371,7 +385,15 @@ void sd_add_child(struct sd_state *st, pid_t pid, struct sd_socket *s,
 struct sd_tls;
 int sd_tls_load(const struct unit_file *u, struct sd_socket *s);
 void sd_tls_free(struct sd_tls *t);
-pid_t sd_tls_spawn(struct sd_state *st, struct sd_socket *s, const struct sd_spawn_req *rq);
+/* a TLS connection's first process, the unprivileged handshake and relay (its pid, -1); its
+ * result, to come on *pending's pipe, starts the service: sd_tls_poll_fds, sd_tls_handle */
+struct sd_tls_pending;
+pid_t sd_tls_spawn(struct sd_state *st, struct sd_socket *s, const struct sd_spawn_req *rq,
+		   struct sd_tls_pending **pending);
+size_t sd_tls_poll_fds(const struct sd_state *st, struct pollfd *pfd, size_t max);
+void sd_tls_handle(struct sd_state *st, const struct pollfd *pfd, size_t n);
+void sd_tls_result(struct sd_state *st, size_t child); /* read it now, if it came */
+void sd_tls_pending_free(struct sd_tls_pending *p);
 void sd_tls_status(const struct sd_socket *s, struct ctl_reply *r);
 void sd_tls_print(const struct sd_socket *s);
 

@@ -351,9 +351,8 @@ pid_t sd_spawn(struct sd_state *st, const struct sd_spawn_req *rq)
 	sp.setpgid = true;
 	sp.watchdog_pid = rq->watchdog_pid;
 	sp.check_exec = rq->conn < 0; /* services; the per-connection path stays lean */
-	/* instances: socketd goes on while one execs; a TLS relay has nothing else to do
-	 * and learns of a failed exec at once */
-	sp.detached = rq->conn >= 0 && !rq->wait_exec;
+	/* instances: socketd goes on while one execs */
+	sp.detached = rq->conn >= 0;
 	if (rq->notify_fd >= 0 && svc->notify_fd >= 3) {
 		sp.extra_fd = rq->notify_fd;
 		sp.extra_target = svc->notify_fd;

@@ -1,20 +1,26 @@
 /* TLS termination for Accept=yes sockets (gatebox's [Socket] TLS*= keys): the credentials
  * are loaded with the unit (socketd is still root, the key may be root-only), and each
- * connection gets its own process, a fork of socketd, which does the handshake under a
- * deadline, starts the service on a plaintext socketpair (fd 0/1, as for a plain Accept=yes)
- * and relays between the two until the conversation ends. socketd's loop only forks, so a
- * slow or hostile client stalls nothing but its own process.
+ * connection gets its own process, a fork of socketd, so a slow or hostile client stalls
+ * nothing but that process. It drops root before it reads a byte of the client's (to the
+ * service's User=, or nobody), does the handshake under a deadline, hands the result
+ * (version, suite, the client's certificate) to socketd over a pipe and relays between the
+ * client and a plaintext socketpair. socketd starts the service on the socketpair's other
+ * end when the result comes, exactly as a plain Accept=yes instance on its connection: the
+ * spawn, which may need root, stays in the process that is root anyway, and costs a vfork.
  *
  * Why fork and not vfork+exec of a helper: the child inherits the parsed certificates and
  * key (no file is read or parsed per connection, and no root-only file has to be reopened),
  * the fork of a daemon of a few hundred kB costs far less than the handshake itself, and it
  * works under qemu-user where the binary cannot exec itself. The child drops what it must
- * not keep: the other units' keys and every fd of socketd but the connection and the log. */
+ * not keep: the other units' keys at once, every fd of socketd but its own few, its own key
+ * after the handshake. */
+#include "fdio.h"
 #include "socketd.h"
 #include "suites.h"
 #include "tls.h"
 
 #include <dirent.h>
+#include <fcntl.h>
 #include <grp.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -22,7 +28,6 @@
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -280,20 +285,23 @@ static void close_range_or_each(unsigned from, unsigned to)
 	}
 }
 
-/* every fd of socketd but stdio, the connection and the log: a listener kept open by a
- * long connection would outlive its unit */
-static void close_all_but(int a, int b)
+/* every fd of socketd but stdio and the n in keep (-1: none): a listener kept open by a long
+ * connection would outlive its unit */
+static void close_all_but(const int *keep, size_t n)
 {
-	int lo = a < b ? a : b, hi = a < b ? b : a;
 	unsigned from = 3;
 
-	if (lo >= 3) {
-		close_range_or_each(from, (unsigned)lo - 1);
-		from = (unsigned)lo + 1;
-	}
-	if (hi >= 3 && hi != lo) {
-		close_range_or_each(from, (unsigned)hi - 1);
-		from = (unsigned)hi + 1;
+	for (;;) {
+		int next = -1; /* the lowest kept fd at or above from */
+
+		for (size_t i = 0; i < n; i++)
+			if (keep[i] >= (int)from && (next < 0 || keep[i] < next))
+				next = keep[i];
+		if (next < 0)
+			break;
+		if ((unsigned)next > from)
+			close_range_or_each(from, (unsigned)next - 1);
+		from = (unsigned)next + 1;
 	}
 	close_range_or_each(from, ~0U);
 }
@@ -311,16 +319,23 @@ static void peer_text(const struct sd_spawn_req *rq, char *out, size_t size)
 	str_printf(out, size, sa->sa_family == AF_INET6 ? "[%s]:%u" : "%s:%u", host, net_port(sa));
 }
 
+/* Where the service runs as root (no User=), its handshake runs as nobody: 65534, Debian's
+ * nobody and nogroup (the kernel needs no passwd entry for it) */
+#define HANDSHAKE_NOBODY 65534
+
+/* the handshake process never is root: it takes the service's identity, or nobody's, before
+ * it reads a byte of the client's, and stays undumpable so that identity cannot read the
+ * session keys out of it */
 static void drop_privileges(const struct sd_service *svc)
 {
-	/* the relay needs no root once the service runs: it takes the service's identity,
-	 * and stays undumpable so that identity cannot read the session keys out of it */
-	if (getuid() == 0 && svc->uid >= 0) {
-		if (setgroups(0, NULL) < 0 || (svc->gid >= 0 && setgid((gid_t)svc->gid) < 0) ||
-		    setuid((uid_t)svc->uid) < 0) {
-			/* never a relay that is root where the unit said otherwise */
-			log_errno(LOG_ERR, "%s: TLS relay cannot take the service's identity",
-				  svc->name);
+	if (getuid() == 0) {
+		bool own = svc->uid > 0;
+		uid_t uid = own ? (uid_t)svc->uid : HANDSHAKE_NOBODY;
+		gid_t gid = own && svc->gid >= 0 ? (gid_t)svc->gid : HANDSHAKE_NOBODY;
+
+		if (setgroups(0, NULL) < 0 || setgid(gid) < 0 || setuid(uid) < 0) {
+			/* never a handshake as root */
+			log_errno(LOG_ERR, "%s: the TLS handshake cannot drop root", svc->name);
 			_exit(1);
 		}
 	}
@@ -334,19 +349,13 @@ static void set_env(char (*env)[600], char **envp, int *ne, const char *name, co
 	++*ne;
 }
 
-static _Noreturn void tls_child(struct sd_state *st, struct sd_socket *s,
-				const struct sd_spawn_req *rq)
+/* What both processes of a connection do first: socketd's signal handling (blocked signals
+ * read from a signalfd) is not theirs, nor its fds but the ones they keep, nor the keys of
+ * the other units. */
+static void child_setup(struct sd_state *st, const struct sd_socket *s, const int *keep, size_t n)
 {
-	struct sd_tls *t = s->tls;
-	char err[512], who[96], env[5][600], *envp[6];
-	struct tls_info info;
-	struct tls_conn *c;
-	struct sd_spawn_req svc_rq = *rq;
 	sigset_t none;
-	int sv[2], status = 0, ne = 0, failed_step = 0;
-	pid_t pid;
 
-	/* socketd's signal handling (blocked signals read from a signalfd) is not ours */
 	signal(SIGCHLD, SIG_DFL);
 	signal(SIGHUP, SIG_DFL);
 	signal(SIGTERM, SIG_DFL);
@@ -355,10 +364,28 @@ static _Noreturn void tls_child(struct sd_state *st, struct sd_socket *s,
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	if (log_to_syslog())
 		closelog(); /* reopened on the next message, after its fd is closed below */
-	close_all_but(rq->conn, st->log_fd);
+	close_all_but(keep, n);
 	for (size_t i = 0; i < st->nsocks; i++)
 		if (st->socks[i] && st->socks[i] != s && st->socks[i]->tls)
 			tls_server_forget_key(st->socks[i]->tls->srv);
+}
+
+/* The connection's process, socketd's fork: it drops root before it reads a byte of the
+ * client's (the service's spawn, which may need root, is socketd's, when the result comes),
+ * does the handshake, sends its result to socketd (the whole struct in one write on a pipe:
+ * it is under PIPE_BUF, so it comes whole or not at all), then relays between the client
+ * and the service's socketpair until the conversation ends. */
+static _Noreturn void handshake_child(struct sd_state *st, struct sd_socket *s,
+				      const struct sd_spawn_req *rq, int result_fd, int plain)
+{
+	const int keep[] = {rq->conn, st->log_fd, result_fd, plain};
+	struct sd_tls *t = s->tls;
+	struct tls_info info;
+	struct tls_conn *c;
+	char err[512], who[96];
+
+	child_setup(st, s, keep, sizeof(keep) / sizeof(keep[0]));
+	drop_privileges(&s->svc);
 	peer_text(rq, who, sizeof(who));
 	if (rq->peer->ss_family == AF_INET || rq->peer->ss_family == AF_INET6) {
 		/* a handshake is flights of small records, each its own send(): Nagle would hold
@@ -374,9 +401,125 @@ static _Noreturn void tls_child(struct sd_state *st, struct sd_socket *s,
 		_exit(1);
 	}
 	tls_server_forget_key(t->srv);
+	if (fd_write_all(result_fd, &info, sizeof(info)) < 0)
+		_exit(1); /* socketd dropped the connection meanwhile (a reload, a stop) */
+	close(result_fd);
+	if (tls_proxy(c, plain, err, sizeof(err)) < 0)
+		log_msg(LOG_INFO, "%s: TLS connection with %s ended: %s", s->name, who, err);
+	tls_conn_free(c);
+	_exit(0); /* the service sees the end of its input, if it had not yet */
+}
+
+/* What socketd keeps of a connection whose handshake runs: its ends of the pipe and of the
+ * service's socketpair, and what the service's spawn needs that sd_child lacks. */
+struct sd_tls_pending {
+	int result_fd, plain_fd;
+	struct sockaddr_storage local;
+	socklen_t llen;
+	char unit_name[UNIT_NAME_MAX + 256], host[64], lhost[64];
+	bool have_host, have_lhost;
+};
+
+void sd_tls_pending_free(struct sd_tls_pending *p)
+{
+	if (!p)
+		return;
+	close(p->result_fd);
+	close(p->plain_fd);
+	free(p);
+}
+
+pid_t sd_tls_spawn(struct sd_state *st, struct sd_socket *s, const struct sd_spawn_req *rq,
+		   struct sd_tls_pending **pending)
+{
+	struct sd_tls_pending *p;
+	int sv[2], result[2];
+	pid_t pid;
+
+	*pending = NULL;
+	if (!ENABLE_TLS)
+		return -1;
+	check_expiry(s, s->tls);
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
-		log_errno(LOG_ERR, "%s: socketpair", s->name);
-		_exit(1);
+		log_errno(LOG_ERR, "%s: socketpair", rq->unit_name);
+		return -1;
+	}
+	if (pipe2(result, O_CLOEXEC | O_NONBLOCK) < 0) {
+		log_errno(LOG_ERR, "%s: pipe", rq->unit_name);
+		close(sv[0]);
+		close(sv[1]);
+		return -1;
+	}
+	tls_server_fork_prepare(s->tls->srv);
+	pid = fork();
+	if (pid == 0) {
+		fcntl(result[1], F_SETFL, 0); /* the one write waits for room, never fails short */
+		handshake_child(st, s, rq, result[1], sv[0]);
+	}
+	close(sv[0]);
+	close(result[1]);
+	if (pid < 0) {
+		log_errno(LOG_ERR, "%s: fork", rq->unit_name);
+		close(sv[1]);
+		close(result[0]);
+		return -1;
+	}
+	p = xcalloc(1, sizeof(*p));
+	p->result_fd = result[0];
+	p->plain_fd = sv[1];
+	if (rq->local && rq->llen) {
+		memcpy(&p->local, rq->local, rq->llen);
+		p->llen = rq->llen;
+	}
+	str_copy(p->unit_name, sizeof(p->unit_name), rq->unit_name);
+	if ((p->have_host = rq->peer_host != NULL))
+		str_copy(p->host, sizeof(p->host), rq->peer_host);
+	if ((p->have_lhost = rq->local_host != NULL))
+		str_copy(p->lhost, sizeof(p->lhost), rq->local_host);
+	*pending = p;
+	return pid;
+}
+
+size_t sd_tls_poll_fds(const struct sd_state *st, struct pollfd *pfd, size_t max)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < st->nchildren && n < max; i++)
+		if (st->children[i].tls) {
+			pfd[n].fd = st->children[i].tls->result_fd;
+			pfd[n].events = POLLIN;
+			n++;
+		}
+	return n;
+}
+
+/* A handshake's result: the service starts on the socketpair, as a plain instance would on
+ * the connection, with the TLS environment, even where the relay has already ended (a
+ * client that closes at once: the service sees the end of its input, as on a plain
+ * connection). An end without one (the handshake failed, and said why), or a socketd that
+ * stops, leaves the relay without a service: it ends. */
+void sd_tls_result(struct sd_state *st, size_t i)
+{
+	struct sd_child *c = &st->children[i];
+	struct sd_tls_pending *p = c->tls;
+	struct sd_socket *s = c->sock;
+	struct sockaddr_storage peer = c->peer;
+	socklen_t plen = c->peer_len;
+	unsigned long conn = c->conn;
+	char env[5][600], *envp[6];
+	struct tls_info info;
+	int ne = 0, failed_step = 0;
+	pid_t pid, failed_pid = 0;
+	ssize_t got;
+
+	while ((got = read(p->result_fd, &info, sizeof(info))) < 0 && errno == EINTR) {
+	}
+	if (got < 0 && errno == EAGAIN)
+		return; /* not yet */
+	c->tls = NULL;
+	if (got != (ssize_t)sizeof(info) || !s || st->stopping) {
+		sd_tls_pending_free(p);
+		return;
 	}
 	set_env(env, envp, &ne, "TLS_VERSION=", info.version);
 	set_env(env, envp, &ne, "TLS_CIPHER=", info.cipher);
@@ -386,44 +529,44 @@ static _Noreturn void tls_child(struct sd_state *st, struct sd_socket *s,
 		set_env(env, envp, &ne, "TLS_PEER_SHA256=", info.sha256);
 	}
 	envp[ne] = NULL;
-	svc_rq.conn = sv[1];
-	svc_rq.extra_env = envp;
-	svc_rq.wait_exec = true;
-	svc_rq.failed_step = &failed_step;
-	pid = sd_spawn(st, &svc_rq);
-	close(sv[1]);
-	if (st->log_fd > 2)
-		close(st->log_fd);
-	if (pid < 0) {
-		tls_conn_free(c);
-		_exit(failed_step ? failed_step : 1); /* 203/EXEC, as a plain instance's */
+	{
+		struct sd_spawn_req rq = {.svc = &s->svc,
+					  .line = s->svc.exec,
+					  .argv0 = s->svc.exec_argv0,
+					  .unit_name = p->unit_name,
+					  .conn = p->plain_fd,
+					  .peer = &peer,
+					  .plen = plen,
+					  .local = &p->local,
+					  .llen = p->llen,
+					  .peer_host = p->have_host ? p->host : NULL,
+					  .local_host = p->have_lhost ? p->lhost : NULL,
+					  .extra_env = envp,
+					  .out_fd = -1,
+					  .notify_fd = -1,
+					  .failed_pid = &failed_pid,
+					  .failed_step = &failed_step};
+
+		pid = sd_spawn(st, &rq);
 	}
-	drop_privileges(&s->svc);
-	if (tls_proxy(c, sv[0], err, sizeof(err)) < 0)
-		log_msg(LOG_INFO, "%s: TLS connection with %s ended: %s", s->name, who, err);
-	tls_conn_free(c);
-	close(rq->conn);
-	close(sv[0]); /* the service sees the end of its input, if it had not yet */
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-	}
-	/* the instance's result is the service's: socketd logs a failure as for plain ones */
-	_exit(WIFEXITED(status)		    ? WEXITSTATUS(status)
-		      : WIFSIGNALED(status) ? 128 + WTERMSIG(status)
-					    : 1);
+	if (pid < 0 && failed_pid > 0) /* its exit status is the step: 203/EXEC, ... */
+		sd_instance_exit_log(s, failed_pid, failed_step << 8);
+	/* the service's end alone now: the relay sees its end when the service's is gone */
+	sd_tls_pending_free(p);
+	if (pid > 0) /* c may move: the table can grow */
+		sd_add_child(st, pid, s, &peer, plen, conn);
 }
 
-pid_t sd_tls_spawn(struct sd_state *st, struct sd_socket *s, const struct sd_spawn_req *rq)
+void sd_tls_handle(struct sd_state *st, const struct pollfd *pfd, size_t n)
 {
-	pid_t pid;
-
-	if (!ENABLE_TLS)
-		return -1;
-	check_expiry(s, s->tls);
-	tls_server_fork_prepare(s->tls->srv);
-	pid = fork();
-	if (pid == 0)
-		tls_child(st, s, rq);
-	if (pid < 0)
-		log_errno(LOG_ERR, "%s: fork", rq->unit_name);
-	return pid;
+	for (size_t k = 0; k < n; k++) {
+		if (!(pfd[k].revents & (POLLIN | POLLHUP | POLLERR)))
+			continue;
+		/* looked up by fd: a reap since the poll may have moved or ended entries */
+		for (size_t i = 0; i < st->nchildren; i++)
+			if (st->children[i].tls && st->children[i].tls->result_fd == pfd[k].fd) {
+				sd_tls_result(st, i);
+				break;
+			}
+	}
 }

@@ -70,6 +70,8 @@ printf 'HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\nContent-Length: %s\r\n\r\
 EOF
 printf '#!/bin/sh\nexec wc -c\n' > "$H/count.sh"
 printf '#!/bin/sh\nexec yes\n' > "$H/yes.sh"
+printf '#!/bin/sh\necho "$TLS_VERSION" >> %s/marks\n' "$T" > "$H/mark.sh"
+printf '#!/bin/sh\necho held\nexec sleep 6\n' > "$H/hold.sh"
 chmod 755 "$H"/*.sh
 
 unit() { # unit NAME.socket PORT SERVICE-SCRIPT [MORE SOCKET LINES (printf %b)] [SERVICE LINES]
@@ -90,6 +92,8 @@ unit v13.socket 7450 tls_env.sh "TLSMinVersion=1.3\n"
 unit pick.socket 7451 tls_env.sh "TLSCiphers=TLS_CHACHA20_POLY1305_SHA256:ECDHE-ECDSA-CHACHA20-POLY1305\nTLSGroups=P-256\n"
 unit flood.socket 7453 yes.sh
 unit noprog.socket 7454 no-such-program
+unit mark.socket 7455 mark.sh
+unit cap.socket 7456 hold.sh "MaxConnectionsPerSource=2\n"
 # a unit whose key does not match its certificate: it fails, the others run
 unit mismatch.socket 7452 tls_env.sh "TLSKey=$P/srv-rsa.key\n"
 
@@ -129,7 +133,7 @@ track_pid $SD_PID
 timeout 20 head -n 1 "$T/ready" >/dev/null
 logged() { wait_for 50 grep -qF -- "$1" "$T/log"; }
 check "the unit with a mismatched key fails with file:line, the others listen" \
-	sh -c "grep -F 'mismatch.socket:6: TLSKey= $P/srv-rsa.key does not match' '$T/log' && grep -F 'listening: 11 socket units' '$T/log'"
+	sh -c "grep -F 'mismatch.socket:6: TLSKey= $P/srv-rsa.key does not match' '$T/log' && grep -F 'listening: 13 socket units' '$T/log'"
 check "a certificate that expires within 30 days is warned about at load" \
 	grep -E "rsa.socket: TLS certificate $P/srv-rsa.crt \(CN=rsa.localhost\) expires on .* in (19|20) days" "$T/log"
 
@@ -222,11 +226,30 @@ testing "a client that leaves in the middle of an endless download: the relay en
 	"timeout 20 socat -u OPENSSL:127.0.0.1:7453,verify=0 - 2>/dev/null | head -c 100000 | wc -c" "100000\n" "" ""
 
 # --- a stalled handshake is cut at TLSHandshakeTimeoutSec=2 while others are served
+# the uids of the processes holding the server's end of an established connection to
+# 127.0.0.1:PORT, one "pid real effective saved fs" line each
+conn_holders() {
+	local inode f
+	inode=$(awk -v p="$(printf '0100007F:%04X' "$1")" '$2 == p && $4 == "01" { print $10 }' /proc/net/tcp)
+	[ -n "$inode" ] || return 0
+	find /proc/[0-9]*/fd -lname "socket:\[$inode\]" 2>/dev/null | cut -d/ -f3 | sort -u |
+		while read -r f; do
+			awk -v pid="$f" '/^Uid:/ { print pid, $2, $3, $4, $5 }' "/proc/$f/status" 2>/dev/null
+		done
+}
+# the client's bytes are read by nobody but nobody: every holder of the connection runs as
+# 65534 (the service, no User=, would run as root), and there is one
+only_nobody_holds() {
+	local h
+	h=$(conn_holders "$1")
+	[ -n "$h" ] && ! printf '%s\n' "$h" | awk '$2 != 65534 || $3 != 65534 || $4 != 65534 { bad = 1 } END { exit !bad }'
+}
 start=$(date +%s%N)
 timeout 20 socat -u TCP:127.0.0.1:7447 /dev/null &
 stalled=$!
 track_pid $stalled
-sleep 0.3
+check "a stalled handshake, for a service without User=: the process reading the client is nobody's, not root's" \
+	wait_for 15 only_nobody_holds 7447
 testing "while a handshake stalls, the same socket serves another client" \
 	"$(declare -f sc); P=$P; sc 7447 | cut -d' ' -f2" "TLSv1.3\n" "" ""
 testing "... and another socket too" "$(declare -f sc); P=$P; sc 7443 | cut -d' ' -f2" "TLSv1.3\n" "" ""
@@ -234,6 +257,37 @@ wait "$stalled"
 ms=$((($(date +%s%N) - start) / 1000000))
 check "the stalled client is cut after about 2 s (took ${ms} ms)" test "$ms" -ge 1800 -a "$ms" -lt 8000
 check "the timeout is logged" logged "slow.socket: TLS handshake with 127.0.0.1:"
+
+# --- clients that close right after the handshake: each connection's service still runs
+# (socketd starts it on the handshake's result, which may come after the relay has ended)
+# shellcheck disable=SC2016
+timeout 60 python3 -c '
+import socket, ssl, struct
+for v in ["1.3", "1.2", "1.3", "1.2", "1.3", "1.3", "1.2", "1.3", "1.2", "1.3"]:
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.check_hostname, ctx.verify_mode = False, ssl.CERT_NONE
+    ctx.minimum_version = ctx.maximum_version = getattr(ssl.TLSVersion, "TLSv" + v.replace(".", "_"))
+    s = ctx.wrap_socket(socket.create_connection(("127.0.0.1", 7455), timeout=20))
+    # gone at once, with a reset: the relay ends before socketd may have read the result
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    s.close()
+' || fail "python3 TLS client" "it failed"
+marks() { [ "$(sort "$T/marks" 2>/dev/null | uniq -c | tr -s ' ' | tr '\n' ,)" = "$1" ]; }
+check "10 clients that reset the connection right after the handshake: 10 services ran, with their TLS versions" \
+	wait_for 100 marks " 4 TLSv1.2, 6 TLSv1.3,"
+
+# --- MaxConnectionsPerSource=2 counts TLS connections, not their processes (a handshake and
+# relay, then the service)
+held() { grep -qx held "$T/cap$1" 2>/dev/null; }
+for k in 1 2; do # one after the other: the first has both its processes when the second comes
+	sleep 4 | timeout 10 openssl s_client -connect 127.0.0.1:7456 -quiet 2>/dev/null > "$T/cap$k" &
+	track_pid $!
+	wait_for 100 held $k
+done
+check "MaxConnectionsPerSource=2: two TLS connections are served at once" held 2
+testing "... a third from the same host is dropped before any TLS byte" \
+	"timeout 20 socat -t 5 - TCP:127.0.0.1:7456 </dev/null | wc -c" "0\n" "" ""
+check "... and logged" logged "cap.socket: Too many incoming connections (2) from source 127.0.0.1, dropping connection."
 
 # --- garbage instead of a ClientHello
 testing "garbage instead of a ClientHello: dropped, nothing is answered" \
