@@ -322,6 +322,7 @@ static void peer_text(const struct sd_spawn_req *rq, char *out, size_t size)
 /* Where the service runs as root (no User=), its handshake runs as nobody: 65534, Debian's
  * nobody and nogroup (the kernel needs no passwd entry for it) */
 #define HANDSHAKE_NOBODY 65534
+#define SERVICE_START_WAIT_MS 5000
 
 /* the handshake process never is root: it takes the service's identity, or nobody's, before
  * it reads a byte of the client's, and stays undumpable so that identity cannot read the
@@ -403,6 +404,16 @@ static _Noreturn void handshake_child(struct sd_state *st, struct sd_socket *s,
 	tls_server_forget_key(t->srv);
 	if (fd_write_all(result_fd, &info, sizeof(info)) < 0)
 		_exit(1); /* socketd dropped the connection meanwhile (a reload, a stop) */
+	{
+		/* the relay starts once socketd has started the service (it closes its end of
+		 * the pipe then): the client's next bytes would wait for it anyway, and the
+		 * relay's work does not compete with the spawn for the CPU (bounded: a socketd
+		 * that does not answer leaves the relay to its own) */
+		struct pollfd gone = {.fd = result_fd, .events = 0};
+
+		while (poll(&gone, 1, SERVICE_START_WAIT_MS) < 0 && errno == EINTR) {
+		}
+	}
 	close(result_fd);
 	if (tls_proxy(c, plain, err, sizeof(err)) < 0)
 		log_msg(LOG_INFO, "%s: TLS connection with %s ended: %s", s->name, who, err);
