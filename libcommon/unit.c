@@ -297,11 +297,12 @@ bool unit_name_valid(const char *name)
 	if (len == 0 || len >= UNIT_NAME_MAX || !dot || dot == name || !dot[1] || name[0] == '.' ||
 	    name[0] == '@')
 		return false;
+	/* the first '@' ends the prefix; the instance may hold more (systemd: foo@bar@baz.service
+	 * is foo@.service's instance "bar@baz") */
 	for (const char *p = name; p < dot; p++) {
 		if (*p == '@') {
-			if (at)
-				return false;
-			at = p;
+			if (!at)
+				at = p;
 		} else if (!isalnum((unsigned char)*p) && !strchr(":-_.\\", *p)) {
 			return false;
 		}

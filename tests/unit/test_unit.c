@@ -84,6 +84,22 @@ int main(void)
 	      unit_load(&u, "/nonexistent/x.service", NULL, collect, NULL) == -1 &&
 		      errno == ENOENT);
 
+	CHECK("valid names: plain, template, instances (an instance may hold '@')",
+	      unit_name_valid("a.service") && unit_name_valid("getty@.service") &&
+		      unit_name_valid("getty@tty1.service") &&
+		      unit_name_valid("foo@bar@baz.service") &&
+		      unit_name_valid("sshd@1-10.0.0.1:22-10.0.0.2:40000.service"));
+	CHECK("invalid names: no prefix, paths, blanks, no suffix, an upper-case suffix",
+	      !unit_name_valid("@foo.service") && !unit_name_valid("../x.service") &&
+		      !unit_name_valid("a/b.service") && !unit_name_valid("a b.service") &&
+		      !unit_name_valid("x") && !unit_name_valid(".service") &&
+		      !unit_name_valid("x.") && !unit_name_valid("a.Service") &&
+		      !unit_name_valid(""));
+	CHECK("name parse of an instance holding '@'",
+	      unit_name_parse("foo@bar@baz.service", prefix, sizeof(prefix), inst, sizeof(inst),
+			      &suffix));
+	CHECK_STR("... its prefix", prefix, "foo");
+	CHECK_STR("... its instance", inst, "bar@baz");
 	CHECK("name parse of an instance",
 	      unit_name_parse("sshd@1-10.0.0.1:22.service", prefix, sizeof(prefix), inst,
 			      sizeof(inst), &suffix));
