@@ -539,8 +539,10 @@ int spool_submit(int dirfd, struct spool_job *j, const char *body, size_t len)
 		target[tl] = '\0';
 		last = strtoul(target, NULL, 10);
 	}
-	/* the spool is the truth when .seq is missing or behind (restored from a backup) */
-	if (tl <= 0 && spool_scan(dirfd, max_id, &found) < 0)
+	/* the spool is the truth too: .seq may be missing or behind (restored from a backup,
+	 * or a spool copied in), and a job or result never shares its number with another
+	 * (one readdir of names under the lock: nothing is opened, nothing written) */
+	if (spool_scan(dirfd, max_id, &found) < 0)
 		goto fail;
 	j->id = (found > last ? found : last) + 1;
 	if (j->id > 0x7fffffff) {

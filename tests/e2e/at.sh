@@ -315,6 +315,14 @@ else
 	skip "a job whose result cannot be written" "cannot mount a tmpfs here"
 fi
 
+# --- .seq behind the spool (a backup restored): the next id is still a new one
+max_id=$(cd "$S" && ls -- ?.?.* 2>/dev/null | cut -d. -f3 | sort -n | tail -1)
+ln -sfn 1 "$S/.seq"
+new_id=$(echo true | "$B/at" -t 203001011200 2>&1 | job_id)
+check "a .seq behind the spool (1, jobs up to ${max_id:-none}): the next job is ${max_id:-?} + 1, no number is reused" \
+	test -n "$max_id" -a "$new_id" = "$((max_id + 1))"
+[ -n "$new_id" ] && "$B/atrm" "$new_id"
+
 # --- Debian's at (a non-setuid copy, root, its spool private to this namespace)
 if [ -x /usr/bin/at ]; then
 	mkdir -p "$T/deb"
