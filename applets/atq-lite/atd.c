@@ -309,18 +309,30 @@ static int recover_one(void *ctx, const char *fname, const struct spool_name *n)
 	return 0;
 }
 
-/* leftovers of writes a crash cut short: never renamed, so never a job */
+/* a temp file this old has no writer left: a write takes milliseconds */
+#define TEMP_ABANDONED_S 60
+
+/* Leftovers of writes a crash cut short: never renamed, so never a job. Only old ones: a
+ * runner that outlived the previous atd may be writing its result right now, and root's at
+ * writes without atd (a young leftover is harmless: the next write of that name replaces
+ * it, the next start-up removes it). */
 static void remove_temps(void)
 {
 	int fd = openat(g.dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
 	struct dirent *de;
+	time_t now = time(NULL);
 
 	if (!d)
 		return;
-	while ((de = readdir(d)) != NULL)
-		if (strncmp(de->d_name, ".tmp.", 5) == 0 || strcmp(de->d_name, ".seq.new") == 0)
+	while ((de = readdir(d)) != NULL) {
+		struct stat st;
+
+		if ((strncmp(de->d_name, ".tmp.", 5) == 0 || strcmp(de->d_name, ".seq.new") == 0) &&
+		    fstatat(g.dirfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    now - st.st_mtime >= TEMP_ABANDONED_S)
 			unlinkat(g.dirfd, de->d_name, 0);
+	}
 	closedir(d);
 }
 

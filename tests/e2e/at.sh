@@ -315,6 +315,19 @@ else
 	skip "a job whose result cannot be written" "cannot mount a tmpfs here"
 fi
 
+# --- atd's start-up removes abandoned temp files only: a young one may be a write in progress
+# (a runner that outlived the previous atd writing its result, root's at without atd)
+stop_atd
+: > "$S/.tmp.w.a.9990.1893499200.0"
+: > "$S/.tmp.d.a.9991.1893499200.0"
+touch -d '-5 minutes' "$S/.tmp.d.a.9991.1893499200.0"
+start_atd
+check "atd's start-up: an abandoned temp file (5 minutes old) is removed" \
+	test ! -e "$S/.tmp.d.a.9991.1893499200.0"
+check "... a young one (a write in progress) is left alone" test -e "$S/.tmp.w.a.9990.1893499200.0"
+stop_atd
+rm -f "$S/.tmp.w.a.9990.1893499200.0"
+
 # --- .seq behind the spool (a backup restored): the next id is still a new one
 max_id=$(cd "$S" && ls -- ?.?.* 2>/dev/null | cut -d. -f3 | sort -n | tail -1)
 ln -sfn 1 "$S/.seq"
