@@ -42,6 +42,11 @@ struct sd_tls {
 	char subject[256];
 	long long not_after; /* seconds since the epoch */
 	long long warned_at; /* CLOCK_REALTIME seconds of the last expiry warning */
+	/* the next connection's process, forked ahead (after this socket's first connection)
+	 * and waiting on spare_fd for it: a connection then starts its handshake without
+	 * waiting for a fork. -1: none. */
+	int spare_fd;
+	pid_t spare_pid;
 };
 
 static const char *const tls_keys[] = {"TLSCertificate",	"TLSKey",     "TLSClientCA",
@@ -152,6 +157,7 @@ int sd_tls_load(const struct unit_file *u, struct sd_socket *s)
 			return 1;
 		}
 	t = xcalloc(1, sizeof(*t));
+	t->spare_fd = -1;
 	t->min_version = 12;
 	t->timeout_ms = 10000;
 	path_key(u, "TLSCertificate", &t->cert, &errors);
@@ -214,6 +220,8 @@ void sd_tls_free(struct sd_tls *t)
 {
 	if (!ENABLE_TLS || !t)
 		return;
+	if (t->spare_fd >= 0)
+		close(t->spare_fd); /* the spare sees the end and exits */
 	tls_server_free(t->srv);
 	free(t->cert);
 	free(t->key);
@@ -306,16 +314,16 @@ static void close_all_but(const int *keep, size_t n)
 	close_range_or_each(from, ~0U);
 }
 
-static void peer_text(const struct sd_spawn_req *rq, char *out, size_t size)
+static void peer_text(const struct sockaddr_storage *peer, socklen_t plen, char *out, size_t size)
 {
-	const struct sockaddr *sa = (const struct sockaddr *)rq->peer;
+	const struct sockaddr *sa = (const struct sockaddr *)peer;
 	char host[64];
 
 	if (sa->sa_family != AF_INET && sa->sa_family != AF_INET6) {
 		str_copy(out, size, "a local client");
 		return;
 	}
-	net_format_host(sa, rq->plen, host, sizeof(host));
+	net_format_host(sa, plen, host, sizeof(host));
 	str_printf(out, size, sa->sa_family == AF_INET6 ? "[%s]:%u" : "%s:%u", host, net_port(sa));
 }
 
@@ -376,27 +384,24 @@ static void child_setup(struct sd_state *st, const struct sd_socket *s, const in
  * does the handshake, sends its result to socketd (the whole struct in one write on a pipe:
  * it is under PIPE_BUF, so it comes whole or not at all), then relays between the client
  * and the service's socketpair until the conversation ends. */
-static _Noreturn void handshake_child(struct sd_state *st, struct sd_socket *s,
-				      const struct sd_spawn_req *rq, int result_fd, int plain)
+static _Noreturn void handshake(struct sd_socket *s, int conn, const struct sockaddr_storage *peer,
+				socklen_t plen, int result_fd, int plain)
 {
-	const int keep[] = {rq->conn, st->log_fd, result_fd, plain};
 	struct sd_tls *t = s->tls;
 	struct tls_info info;
 	struct tls_conn *c;
 	char err[512], who[96];
 
-	child_setup(st, s, keep, sizeof(keep) / sizeof(keep[0]));
-	drop_privileges(&s->svc);
-	peer_text(rq, who, sizeof(who));
-	if (rq->peer->ss_family == AF_INET || rq->peer->ss_family == AF_INET6) {
+	peer_text(peer, plen, who, sizeof(who));
+	if (peer->ss_family == AF_INET || peer->ss_family == AF_INET6) {
 		/* a handshake is flights of small records, each its own send(): Nagle would hold
 		 * the second of a flight for the client's delayed ACK (40 ms). After it, every
 		 * write is one whole record, which Nagle cannot coalesce further. */
 		int on = 1;
 
-		setsockopt(rq->conn, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
+		setsockopt(conn, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
 	}
-	c = tls_accept(t->srv, rq->conn, t->timeout_ms, &info, err, sizeof(err));
+	c = tls_accept(t->srv, conn, t->timeout_ms, &info, err, sizeof(err));
 	if (!c) {
 		log_msg(LOG_WARNING, "%s: TLS handshake with %s failed: %s", s->name, who, err);
 		_exit(1);
@@ -419,6 +424,113 @@ static _Noreturn void handshake_child(struct sd_state *st, struct sd_socket *s,
 		log_msg(LOG_INFO, "%s: TLS connection with %s ended: %s", s->name, who, err);
 	tls_conn_free(c);
 	_exit(0); /* the service sees the end of its input, if it had not yet */
+}
+
+static _Noreturn void handshake_child(struct sd_state *st, struct sd_socket *s,
+				      const struct sd_spawn_req *rq, int result_fd, int plain)
+{
+	const int keep[] = {rq->conn, st->log_fd, result_fd, plain};
+
+	child_setup(st, s, keep, sizeof(keep) / sizeof(keep[0]));
+	drop_privileges(&s->svc);
+	fcntl(result_fd, F_SETFL, 0); /* the one write waits for room, never fails short */
+	handshake(s, rq->conn, rq->peer, rq->plen, result_fd, plain);
+}
+
+/* what socketd hands a spare with the connection, its result pipe and its socketpair end */
+struct handover {
+	struct sockaddr_storage peer;
+	socklen_t plen;
+};
+
+/* A spare: set up and unprivileged while no client waits, then one connection's process as
+ * handshake_child. It ends when socketd closes its end (the unit stopped or reloaded,
+ * socketd gone or re-executed) without handing it a connection. */
+static _Noreturn void spare_main(struct sd_state *st, struct sd_socket *s, int ctl)
+{
+	const int keep[] = {st->log_fd, ctl};
+	struct handover h;
+	union {
+		struct cmsghdr align;
+		char buf[CMSG_SPACE(3 * sizeof(int))];
+	} cm;
+	struct iovec iov = {&h, sizeof(h)};
+	struct msghdr msg = {.msg_iov = &iov,
+			     .msg_iovlen = 1,
+			     .msg_control = cm.buf,
+			     .msg_controllen = sizeof(cm.buf)};
+	struct cmsghdr *cmsg;
+	int fds[3];
+	ssize_t got;
+
+	child_setup(st, s, keep, sizeof(keep) / sizeof(keep[0]));
+	drop_privileges(&s->svc);
+	while ((got = recvmsg(ctl, &msg, MSG_CMSG_CLOEXEC)) < 0 && errno == EINTR) {
+	}
+	cmsg = CMSG_FIRSTHDR(&msg);
+	if (got != (ssize_t)sizeof(h) || !cmsg || cmsg->cmsg_level != SOL_SOCKET ||
+	    cmsg->cmsg_type != SCM_RIGHTS || cmsg->cmsg_len != CMSG_LEN(sizeof(fds)))
+		_exit(0);
+	memcpy(fds, CMSG_DATA(cmsg), sizeof(fds));
+	close(ctl);
+	fcntl(fds[1], F_SETFL, 0); /* the one write waits for room, never fails short */
+	handshake(s, fds[0], &h.peer, h.plen, fds[1], fds[2]);
+}
+
+/* the next connection's process, forked now that no client waits for it */
+static void spare_fork(struct sd_state *st, struct sd_socket *s)
+{
+	struct sd_tls *t = s->tls;
+	int sp[2];
+	pid_t pid;
+
+	if (t->spare_fd >= 0 || socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0)
+		return;
+	tls_server_fork_prepare(t->srv);
+	pid = fork();
+	if (pid == 0)
+		spare_main(st, s, sp[1]);
+	close(sp[1]);
+	if (pid < 0) {
+		close(sp[0]);
+		return;
+	}
+	t->spare_fd = sp[0];
+	t->spare_pid = pid;
+}
+
+/* the connection to the spare: its pid, or -1 (it is gone: a fork then) */
+static pid_t spare_take(struct sd_socket *s, const struct sd_spawn_req *rq, int result_fd,
+			int plain)
+{
+	struct sd_tls *t = s->tls;
+	struct handover h = {.plen = rq->plen};
+	int fds[3] = {rq->conn, result_fd, plain};
+	union {
+		struct cmsghdr align;
+		char buf[CMSG_SPACE(sizeof(fds))];
+	} cm;
+	struct iovec iov = {&h, sizeof(h)};
+	struct msghdr msg = {.msg_iov = &iov,
+			     .msg_iovlen = 1,
+			     .msg_control = cm.buf,
+			     .msg_controllen = sizeof(cm.buf)};
+	struct cmsghdr *cmsg = CMSG_FIRSTHDR(&msg);
+	ssize_t sent;
+	pid_t pid = t->spare_pid;
+
+	if (t->spare_fd < 0)
+		return -1;
+	memcpy(&h.peer, rq->peer, rq->plen);
+	memset(cm.buf, 0, sizeof(cm.buf));
+	cmsg->cmsg_level = SOL_SOCKET;
+	cmsg->cmsg_type = SCM_RIGHTS;
+	cmsg->cmsg_len = CMSG_LEN(sizeof(fds));
+	memcpy(CMSG_DATA(cmsg), fds, sizeof(fds));
+	sent = sendmsg(t->spare_fd, &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
+	close(t->spare_fd); /* a spare serves one connection */
+	t->spare_fd = -1;
+	return sent == (ssize_t)sizeof(h) ? pid : -1;
 }
 
 /* What socketd keeps of a connection whose handshake runs: its ends of the pipe and of the
@@ -461,14 +573,17 @@ pid_t sd_tls_spawn(struct sd_state *st, struct sd_socket *s, const struct sd_spa
 		close(sv[1]);
 		return -1;
 	}
-	tls_server_fork_prepare(s->tls->srv);
-	pid = fork();
-	if (pid == 0) {
-		fcntl(result[1], F_SETFL, 0); /* the one write waits for room, never fails short */
-		handshake_child(st, s, rq, result[1], sv[0]);
+	pid = spare_take(s, rq, result[1], sv[0]);
+	if (pid < 0) {
+		tls_server_fork_prepare(s->tls->srv);
+		pid = fork();
+		if (pid == 0)
+			handshake_child(st, s, rq, result[1], sv[0]);
 	}
 	close(sv[0]);
 	close(result[1]);
+	if (pid > 0)
+		spare_fork(st, s); /* for the next connection, while this one's handshake runs */
 	if (pid < 0) {
 		log_errno(LOG_ERR, "%s: fork", rq->unit_name);
 		close(sv[1]);
