@@ -320,16 +320,32 @@ testing "TCPWrap deny: the client reads 0 bytes (no ServerHello)" \
 	"has read 0 bytes\n" "" ""
 check "the refusal is logged by TCPWrap" logged "wrap.socket: refused connect from 127.0.0.1"
 
+# after a socket's first connection, socketd keeps the next connection's process forked
+# ahead (a spare: unprivileged, holding no connection); stopping the socket ends it
+check "spares wait for the next connections, unprivileged (socketd's children as nobody)" \
+	sh -c "[ \"\$(pgrep -c -P $SD_PID -u 65534)\" -ge 2 ]"
+
+# --- daemon-reload and daemon-reexec: the spares of the old units end, connections go on
+nspares() { pgrep -c -P "$SD_PID" -u 65534 || true; }
+sc 7443 >/dev/null
+before=$(nspares)
+"$GATEBOX" svcctl daemon-reload
+testing "after daemon-reload a TLS socket serves" "$(declare -f sc); P=$P; sc 7443 | cut -d' ' -f2" \
+	"TLSv1.3\n" "" ""
+check "... and the spares of the units before the reload ended ($before before)" \
+	wait_for 50 sh -c "[ \"\$(pgrep -c -P $SD_PID -u 65534)\" -le 1 ]"
+"$GATEBOX" svcctl daemon-reexec
+testing "after daemon-reexec a TLS socket serves" "$(declare -f sc); P=$P; sc 7443 | cut -d' ' -f2" \
+	"TLSv1.3\n" "" ""
+check "... and the spares of the process before the re-exec ended" \
+	wait_for 50 sh -c "[ \"\$(pgrep -c -P $SD_PID -u 65534)\" -le 1 ]"
+
 # --- status
 testing "svcctl status shows the certificate's subject and expiry" \
 	'"$GATEBOX" svcctl status rsa.socket | grep -E "TLS:|Subject:|Expires:" | sed -E "s/Expires: .* (\(within 30 days\))/Expires: DATE \1/; s|'"$P"'/||"' \
 	"        TLS: srv-rsa.crt (TLS 1.2+)\n    Subject: CN=rsa.localhost\n    Expires: DATE (within 30 days)\n" "" ""
 testing "svcctl status of mTLS socket says client certificates are required" \
 	'"$GATEBOX" svcctl status mtls.socket | grep -c "client certificates required"' "1\n" "" ""
-# after a socket's first connection, socketd keeps the next connection's process forked
-# ahead (a spare: unprivileged, holding no connection); stopping the socket ends it
-check "spares wait for the next connections, unprivileged (socketd's children as nobody)" \
-	sh -c "[ \"\$(pgrep -c -P $SD_PID -u 65534)\" -ge 2 ]"
 for u in "$U"/*.socket; do "$GATEBOX" svcctl stop "${u##*/}" >/dev/null 2>&1; done
 check "the sockets stopped: no connection process nor spare is left behind" \
 	wait_for 50 sh -c "[ \"\$(pgrep -P $SD_PID | wc -l)\" = 0 ]"
