@@ -330,6 +330,7 @@ static void peer_text(const struct sockaddr_storage *peer, socklen_t plen, char 
 /* Where the service runs as root (no User=), its handshake runs as nobody: 65534, Debian's
  * nobody and nogroup (the kernel needs no passwd entry for it) */
 #define HANDSHAKE_NOBODY 65534
+/* how long a relay waits for socketd to start its service before it relays anyway */
 #define SERVICE_START_WAIT_MS 5000
 
 /* the handshake process never is root: it takes the service's identity, or nobody's, before
@@ -358,9 +359,9 @@ static void set_env(char (*env)[600], char **envp, int *ne, const char *name, co
 	++*ne;
 }
 
-/* What both processes of a connection do first: socketd's signal handling (blocked signals
- * read from a signalfd) is not theirs, nor its fds but the ones they keep, nor the keys of
- * the other units. */
+/* What a connection's process (or a spare) does first: socketd's signal handling (blocked
+ * signals read from a signalfd) is not its own, nor socketd's fds but the ones it keeps, nor
+ * the keys of the other units. */
 static void child_setup(struct sd_state *st, const struct sd_socket *s, const int *keep, size_t n)
 {
 	sigset_t none;
@@ -379,10 +380,10 @@ static void child_setup(struct sd_state *st, const struct sd_socket *s, const in
 			tls_server_forget_key(st->socks[i]->tls->srv);
 }
 
-/* The connection's process, socketd's fork: it drops root before it reads a byte of the
- * client's (the service's spawn, which may need root, is socketd's, when the result comes),
- * does the handshake, sends its result to socketd (the whole struct in one write on a pipe:
- * it is under PIPE_BUF, so it comes whole or not at all), then relays between the client
+/* The connection's process once set up and unprivileged (handshake_child, or a spare handed
+ * its connection; the service's spawn, which may need root, is socketd's, when the result
+ * comes): the handshake, its result to socketd (the whole struct in one write on a pipe: it
+ * is under PIPE_BUF, so it comes whole or not at all), then the relay between the client
  * and the service's socketpair until the conversation ends. */
 static _Noreturn void handshake(struct sd_socket *s, int conn, const struct sockaddr_storage *peer,
 				socklen_t plen, int result_fd, int plain)
@@ -426,6 +427,7 @@ static _Noreturn void handshake(struct sd_socket *s, int conn, const struct sock
 	_exit(0); /* the service sees the end of its input, if it had not yet */
 }
 
+/* the connection's process forked for it (no spare was waiting) */
 static _Noreturn void handshake_child(struct sd_state *st, struct sd_socket *s,
 				      const struct sd_spawn_req *rq, int result_fd, int plain)
 {
