@@ -79,7 +79,8 @@ ok() {
 	if eval "$*"; then
 		pass "$name"
 	else
-		fail "$name" "$(printf 'condition: %s\nlast: %s\nrc=%s\n--- stdout\n%s\n--- stderr\n%s' "$*" "$LAST" "$RC" "$OUT" "$ERR")"
+		fail "$name" "$(printf 'condition: %s\nlast: %s\nrc=%s\n--- stdout\n%s\n--- stderr\n%s\n--- socketd log\n%s' \
+			"$*" "$LAST" "$RC" "$OUT" "$ERR" "$(tail -n 8 "$T/sd.log" 2>/dev/null)")"
 	fi
 }
 p() { sc show -p "$2" --value "$1" 2>/dev/null; } # p UNIT PROPERTY
