@@ -110,6 +110,25 @@ unsigned sd_connections_from(const struct sd_state *st, const struct sd_socket *
 	return same;
 }
 
+pid_t sd_instance_spawn(struct sd_state *st, struct sd_socket *s, const struct sd_spawn_req *conn)
+{
+	struct sd_spawn_req rq = *conn;
+	pid_t pid, failed_pid = 0;
+	int failed_step = 0;
+
+	rq.svc = &s->svc;
+	rq.line = s->svc.exec;
+	rq.argv0 = s->svc.exec_argv0;
+	rq.out_fd = -1;
+	rq.notify_fd = -1;
+	rq.failed_pid = &failed_pid;
+	rq.failed_step = &failed_step;
+	pid = sd_spawn(st, &rq);
+	if (pid < 0 && failed_pid > 0) /* its exit status is the step: 203/EXEC, ... */
+		sd_instance_exit_log(s, failed_pid, failed_step << 8); /* exited */
+	return pid;
+}
+
 /* TriggerLimitBurst= activations within TriggerLimitIntervalSec=: over it, the socket pauses
  * until the interval ends (logged), then recovers by itself. */
 static bool trigger_limited(struct sd_socket *s)
@@ -247,8 +266,8 @@ static bool accept_one(struct sd_state *st, struct sd_socket *s, struct sd_liste
 	struct sockaddr_storage local;
 	socklen_t llen = sizeof(local);
 	const char *suffix;
-	int fd, failed_step = 0;
-	pid_t pid, failed_pid = 0;
+	int fd;
+	pid_t pid;
 	struct sd_tls_pending *pending = NULL;
 	bool inet;
 
@@ -312,27 +331,18 @@ static bool accept_one(struct sd_state *st, struct sd_socket *s, struct sd_liste
 	s->instances++;
 	sd_runtime_dir(&s->svc, true); /* instances share it: made once, left for the others */
 	{
-		struct sd_spawn_req rq = {.svc = &s->svc,
-					  .line = s->svc.exec,
-					  .argv0 = s->svc.exec_argv0,
-					  .unit_name = unit_name,
+		struct sd_spawn_req rq = {.unit_name = unit_name,
 					  .conn = fd,
 					  .peer = &peer,
 					  .plen = plen,
 					  .local = &local,
 					  .llen = llen,
 					  .peer_host = inet ? host : NULL,
-					  .local_host = inet && llen ? lhost : NULL,
-					  .out_fd = -1,
-					  .notify_fd = -1,
-					  .failed_pid = &failed_pid,
-					  .failed_step = &failed_step};
+					  .local_host = inet && llen ? lhost : NULL};
 
 		/* TLS: the handshake runs in the connection's own process, never here; the
 		 * service starts when its result comes (sd_tls_handle) */
-		pid = s->tls ? sd_tls_spawn(st, s, &rq, &pending) : sd_spawn(st, &rq);
-		if (pid < 0 && failed_pid > 0) /* its exit status is the step: 203/EXEC, ... */
-			sd_instance_exit_log(s, failed_pid, failed_step << 8); /* exited */
+		pid = s->tls ? sd_tls_spawn(st, s, &rq, &pending) : sd_instance_spawn(st, s, &rq);
 	}
 	close(fd);
 	if (pid > 0) {

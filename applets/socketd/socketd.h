@@ -372,6 +372,10 @@ bool sd_restore(struct sd_state *st);
 struct sd_child *sd_add_child(struct sd_state *st, pid_t pid, struct sd_socket *s,
 			      const struct sockaddr_storage *peer, socklen_t plen,
 			      unsigned long conn);
+/* an Accept=yes instance of s on conn->conn (conn holds the connection's parts of the
+ * request; the unit's are added here); a failed exec is logged as the instance's exit
+ * (203/EXEC) */
+pid_t sd_instance_spawn(struct sd_state *st, struct sd_socket *s, const struct sd_spawn_req *conn);
 void sd_child_reaped(struct sd_state *st, size_t i, int status, bool spawn_failed, int step,
 		     const char *path, int err);
 void sd_children_orphan(struct sd_state *st, const struct sd_socket *s);

@@ -393,6 +393,7 @@ static _Noreturn void handshake(struct sd_socket *s, int conn, const struct sock
 	struct tls_conn *c;
 	char err[512], who[96];
 
+	fcntl(result_fd, F_SETFL, 0); /* the one write waits for room, never fails short */
 	peer_text(peer, plen, who, sizeof(who));
 	if (peer->ss_family == AF_INET || peer->ss_family == AF_INET6) {
 		/* a handshake is flights of small records, each its own send(): Nagle would hold
@@ -435,7 +436,6 @@ static _Noreturn void handshake_child(struct sd_state *st, struct sd_socket *s,
 
 	child_setup(st, s, keep, sizeof(keep) / sizeof(keep[0]));
 	drop_privileges(&s->svc);
-	fcntl(result_fd, F_SETFL, 0); /* the one write waits for room, never fails short */
 	handshake(s, rq->conn, rq->peer, rq->plen, result_fd, plain);
 }
 
@@ -451,31 +451,14 @@ struct handover {
 static _Noreturn void spare_main(struct sd_state *st, struct sd_socket *s, int ctl)
 {
 	const int keep[] = {st->log_fd, ctl};
-	struct handover h;
-	union {
-		struct cmsghdr align;
-		char buf[CMSG_SPACE(3 * sizeof(int))];
-	} cm;
-	struct iovec iov = {&h, sizeof(h)};
-	struct msghdr msg = {.msg_iov = &iov,
-			     .msg_iovlen = 1,
-			     .msg_control = cm.buf,
-			     .msg_controllen = sizeof(cm.buf)};
-	struct cmsghdr *cmsg;
+	struct handover h = {.plen = 0};
 	int fds[3];
-	ssize_t got;
 
 	child_setup(st, s, keep, sizeof(keep) / sizeof(keep[0]));
 	drop_privileges(&s->svc);
-	while ((got = recvmsg(ctl, &msg, MSG_CMSG_CLOEXEC)) < 0 && errno == EINTR) {
-	}
-	cmsg = CMSG_FIRSTHDR(&msg);
-	if (got != (ssize_t)sizeof(h) || !cmsg || cmsg->cmsg_level != SOL_SOCKET ||
-	    cmsg->cmsg_type != SCM_RIGHTS || cmsg->cmsg_len != CMSG_LEN(sizeof(fds)))
+	if (fd_recv_fds(ctl, &h, sizeof(h), fds, 3) < 0)
 		_exit(0);
-	memcpy(fds, CMSG_DATA(cmsg), sizeof(fds));
 	close(ctl);
-	fcntl(fds[1], F_SETFL, 0); /* the one write waits for room, never fails short */
 	handshake(s, fds[0], &h.peer, h.plen, fds[1], fds[2]);
 }
 
@@ -507,32 +490,16 @@ static pid_t spare_take(struct sd_socket *s, const struct sd_spawn_req *rq, int 
 {
 	struct sd_tls *t = s->tls;
 	struct handover h = {.plen = rq->plen};
-	int fds[3] = {rq->conn, result_fd, plain};
-	union {
-		struct cmsghdr align;
-		char buf[CMSG_SPACE(sizeof(fds))];
-	} cm;
-	struct iovec iov = {&h, sizeof(h)};
-	struct msghdr msg = {.msg_iov = &iov,
-			     .msg_iovlen = 1,
-			     .msg_control = cm.buf,
-			     .msg_controllen = sizeof(cm.buf)};
-	struct cmsghdr *cmsg = CMSG_FIRSTHDR(&msg);
-	ssize_t sent;
-	pid_t pid = t->spare_pid;
+	const int fds[3] = {rq->conn, result_fd, plain};
+	int r;
 
 	if (t->spare_fd < 0)
 		return -1;
 	memcpy(&h.peer, rq->peer, rq->plen);
-	memset(cm.buf, 0, sizeof(cm.buf));
-	cmsg->cmsg_level = SOL_SOCKET;
-	cmsg->cmsg_type = SCM_RIGHTS;
-	cmsg->cmsg_len = CMSG_LEN(sizeof(fds));
-	memcpy(CMSG_DATA(cmsg), fds, sizeof(fds));
-	sent = sendmsg(t->spare_fd, &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
+	r = fd_send_fds(t->spare_fd, &h, sizeof(h), fds, 3);
 	close(t->spare_fd); /* a spare serves one connection */
 	t->spare_fd = -1;
-	return sent == (ssize_t)sizeof(h) ? pid : -1;
+	return r == 0 ? t->spare_pid : -1;
 }
 
 /* What socketd keeps of a connection whose handshake runs: its ends of the pipe and of the
@@ -612,6 +579,8 @@ size_t sd_tls_poll_fds(const struct sd_state *st, struct pollfd *pfd, size_t max
 {
 	size_t n = 0;
 
+	if (!ENABLE_TLS)
+		return 0;
 	for (size_t i = 0; i < st->nchildren && n < max; i++)
 		if (st->children[i].tls) {
 			pfd[n].fd = st->children[i].tls->result_fd;
@@ -636,8 +605,8 @@ void sd_tls_result(struct sd_state *st, size_t i)
 	unsigned long conn = c->conn;
 	char env[5][600], *envp[6];
 	struct tls_info info;
-	int ne = 0, failed_step = 0;
-	pid_t pid, failed_pid = 0;
+	int ne = 0;
+	pid_t pid;
 	ssize_t got;
 
 	while ((got = read(p->result_fd, &info, sizeof(info))) < 0 && errno == EINTR) {
@@ -658,10 +627,7 @@ void sd_tls_result(struct sd_state *st, size_t i)
 	}
 	envp[ne] = NULL;
 	{
-		struct sd_spawn_req rq = {.svc = &s->svc,
-					  .line = s->svc.exec,
-					  .argv0 = s->svc.exec_argv0,
-					  .unit_name = p->unit_name,
+		struct sd_spawn_req rq = {.unit_name = p->unit_name,
 					  .conn = p->plain_fd,
 					  .peer = &peer,
 					  .plen = plen,
@@ -669,16 +635,10 @@ void sd_tls_result(struct sd_state *st, size_t i)
 					  .llen = p->llen,
 					  .peer_host = p->have_host ? p->host : NULL,
 					  .local_host = p->have_lhost ? p->lhost : NULL,
-					  .extra_env = envp,
-					  .out_fd = -1,
-					  .notify_fd = -1,
-					  .failed_pid = &failed_pid,
-					  .failed_step = &failed_step};
+					  .extra_env = envp};
 
-		pid = sd_spawn(st, &rq);
+		pid = sd_instance_spawn(st, s, &rq);
 	}
-	if (pid < 0 && failed_pid > 0) /* its exit status is the step: 203/EXEC, ... */
-		sd_instance_exit_log(s, failed_pid, failed_step << 8);
 	/* the service's end alone now: the relay sees its end when the service's is gone */
 	sd_tls_pending_free(p);
 	if (pid > 0) /* c may move: the table can grow */
