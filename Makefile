@@ -191,11 +191,16 @@ $(O)/mbedtls/%.o: $(MBEDTLS_DIR)/library/%.c configs/mbedtls/gatebox_mbedtls_con
 	$(Q)mkdir -p $(dir $@)
 	$(Q)$(CC) $(filter-out -Werror -W%,$(ALL_CFLAGS)) $(MBEDTLS_NOUNWIND) $(HOT_CFLAGS) -w -I$(MBEDTLS_DIR)/library -c $< -o $@
 
-# rsa.c with its exponentiations through libcommon/tls_rsa.c (IFMA where the CPU has it)
-$(O)/mbedtls/rsa_gatebox.c: $(MBEDTLS_DIR)/library/rsa.c scripts/patch-mbedtls-rsa
+# mbedtls's sources that scripts/patch-mbedtls-NAME rewrites to call ours
+# (configs/mbedtls/gatebox_NAME_hooks.h): rsa.c's exponentiations through
+# libcommon/tls_rsa.c (IFMA where the CPU has it), ecp.c's X25519 ladder through
+# libcommon/tls_x25519.c
+MBEDTLS_PATCHED := rsa ecp
+$(O)/mbedtls/%_gatebox.c: $(MBEDTLS_DIR)/library/%.c scripts/patch-mbedtls-%
 	$(Q)mkdir -p $(dir $@)
-	$(Q)scripts/patch-mbedtls-rsa $< $@
-$(O)/mbedtls/rsa.o: $(O)/mbedtls/rsa_gatebox.c configs/mbedtls/gatebox_mbedtls_config.h configs/mbedtls/gatebox_rsa_hooks.h
+	$(Q)scripts/patch-mbedtls-$* $< $@
+$(patsubst %,$(O)/mbedtls/%.o,$(MBEDTLS_PATCHED)): $(O)/mbedtls/%.o: $(O)/mbedtls/%_gatebox.c \
+  configs/mbedtls/gatebox_mbedtls_config.h configs/mbedtls/gatebox_%_hooks.h
 	$(say) CC $<
 	$(Q)$(CC) $(filter-out -Werror -W%,$(ALL_CFLAGS)) $(MBEDTLS_NOUNWIND) $(HOT_CFLAGS) -w -iquote $(MBEDTLS_DIR)/library -c $< -o $@
 
@@ -272,10 +277,10 @@ $(O)/tests/fuzz/%_replay: tests/fuzz/%.c tests/fuzz/replay.c $(LIBCOMMON)
 	$(Q)$(CC) $(ALL_CFLAGS) -Wno-missing-prototypes $(ALL_LDFLAGS) -o $@ $< tests/fuzz/replay.c $(LIBCOMMON)
 BENCH_PROGS := $(patsubst %.c,$(O)/%,$(sort $(wildcard tests/bench/*.c)))
 bench-progs: $(BENCH_PROGS)
-$(O)/tests/bench/%: tests/bench/%.c $(LIBCOMMON)
+$(O)/tests/bench/%: tests/bench/%.c $(LIBCOMMON) $(MBEDTLS_LIB)
 	$(say) CC $<
 	$(Q)mkdir -p $(dir $@)
-	$(Q)$(CC) $(ALL_CFLAGS) -Wno-missing-prototypes $(ALL_LDFLAGS) -o $@ $< $(LIBCOMMON)
+	$(Q)$(CC) $(ALL_CFLAGS) -Wno-missing-prototypes $(ALL_LDFLAGS) -o $@ $< $(LIBCOMMON) $(if $(MBEDTLS_LIB),$(MBEDTLS_LIB) $(LIBCOMMON))
 bench: all bench-progs
 	@for b in tests/bench/*.sh; do echo "== $$b"; GATEBOX=$(O)/gatebox BENCH=$(O)/tests/bench/bench_rules $$b; done
 $(O)/tests/fuzz/%_fuzzer: tests/fuzz/%.c $(LIBCOMMON)

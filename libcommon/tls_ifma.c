@@ -4,12 +4,14 @@
  *
  * Why: an RSA-2048 signature is two 1024-bit exponentiations, 1.4 ms in mbedtls's generic
  * bignums here, and it is most of an RSA handshake's cost; OpenSSL (stunnel) does them with
- * this instruction set. Numbers are held as 52-bit digits in the 64-bit lanes of 512-bit
- * vectors, and multiplied with "almost Montgomery" multiplication (amm: results below 2m,
- * never fully reduced until the end), operand scanning one digit of b at a time. Each step's
- * quotient digit q depends on the previous step, so one multiplication is a chain of
- * latencies: tls_ifma_exp2 runs two independent exponentiations (the two CRT halves) in the
- * same loop, so the CPU works on one while the other waits.
+ * this instruction set. Numbers are held as 52-bit digits in the 64-bit lanes of 256-bit
+ * vectors (Zen 4 runs two 256-bit multiply-adds a cycle, or one 512-bit: the same work, and
+ * 256-bit lanes fit 1,024 bits exactly), and multiplied with "almost Montgomery"
+ * multiplication (amm: results below 2m, never fully reduced until the end), operand
+ * scanning one digit of b at a time. Each step's quotient digit q depends on the previous
+ * step, so one multiplication is a chain of latencies: tls_ifma_exp runs two independent
+ * exponentiations (the two CRT halves) in the same loop, so the CPU works on one while the
+ * other waits. tests/bench/rsa_sign.c measures a whole signature.
  *
  * Constant time in the secret values: a fixed window (every window multiplies, a zero one by
  * the table's 1), table entries selected by masked moves over the whole table, no branch
@@ -24,13 +26,12 @@
 #include <stdint.h>
 #include <string.h>
 
-#define IFMA __attribute__((target("avx512f,avx512ifma"), always_inline)) inline
-#define IFMA_FN __attribute__((target("avx512f,avx512ifma")))
+#define IFMA __attribute__((target("avx512f,avx512vl,avx512ifma,bmi2"), always_inline)) inline
+#define IFMA_FN __attribute__((target("avx512f,avx512vl,avx512ifma,bmi2")))
 #define MASK52 ((1ULL << 52) - 1)
 #define WIN 5 /* window bits for long exponents */
 
-/* a modulus in 52-bit digits: n digits in nv vectors, with at least one lane spare above
- * the top digit (the high half of the top digit's products lands there) */
+/* a modulus in 52-bit digits: n digits in nv 256-bit vectors (the lanes above n zero) */
 struct mod52 {
 	uint64_t m[IFMA_MAXV * 8] __attribute__((aligned(64)));
 	uint64_t rr[IFMA_MAXV * 8] __attribute__((aligned(64))); /* R^2 mod m, R = 2^(52n) */
@@ -59,7 +60,7 @@ int tls_ifma_usable(void)
 	if (__get_cpuid_max(0, NULL) < 7)
 		return 0;
 	__cpuid_count(7, 0, a, b, c, d);
-	known = (b & bit_AVX512F) && (b & bit_AVX512IFMA);
+	known = (b & bit_AVX512F) && (b & bit_AVX512VL) && (b & bit_AVX512IFMA) && (b & bit_BMI2);
 	return known;
 }
 
@@ -94,9 +95,9 @@ void tls_ifma_to_limbs(uint64_t *limb, size_t nl, const uint64_t *d, int n)
 int tls_ifma_digits(size_t bits)
 {
 	/* R = 2^(52n) above 4m keeps every amm result below 2m; n + 1 lanes in 3 or 6 vectors */
-	int n = (int)((bits + 2 + 51) / 52), nv = (n + 1 + 7) / 8;
+	int n = (int)((bits + 2 + 51) / 52), nv = (n + 3) / 4;
 
-	return nv == 3 || nv == 6 ? n : -1;
+	return nv == 5 || nv == 10 ? n : -1;
 }
 
 size_t tls_ifma_mod_size(void)
@@ -113,93 +114,143 @@ void tls_ifma_mod_init(void *mod, const uint64_t *m, const uint64_t *rr, int n)
 	memcpy(md->m, m, sizeof(md->m));
 	memcpy(md->rr, rr, sizeof(md->rr));
 	md->n = n;
-	md->nv = (n + 1 + 7) / 8;
+	md->nv = (n + 3) / 4;
 	for (int i = 0; i < 5; i++) /* Newton: 3 correct bits, doubled each round */
 		inv *= 2 - m[0] * inv;
 	md->k0 = (0 - inv) & MASK52;
 }
 
-/* carry every lane's excess above 52 bits into the next one (n+1 lanes hold the value) */
-static IFMA void normalise(uint64_t *r, const __m512i *acc, int nv, int n, uint64_t c0)
+/* Every lane's excess above 52 bits carried into the next one, in vectors: one pass moves
+ * each lane's carry up a lane, which leaves lanes at most 2^52 + 2^12; the carries that
+ * still ripple (a lane above 2^52 - 1 generates one, a lane of exactly 2^52 - 1 passes one
+ * on) are found all at once by adding bit masks as integers, as a carry-lookahead adder
+ * does: with g the generating lanes and p the passing ones, the lanes that receive a carry
+ * are ((g << 1) + p) ^ p. The value fits n digits, so nothing leaves the top lane. */
+static IFMA void normalise(uint64_t *r, __m256i *t, const int nv)
 {
-	uint64_t t[IFMA_MAXV * 8] __attribute__((aligned(64)));
-	uint64_t c = c0;
+	const __m256i mask = _mm256_set1_epi64x((long long)MASK52), zero = _mm256_setzero_si256();
+	__m256i c[IFMA_MAXV * 2];
+	uint64_t g = 0, p = 0, in;
+
+#pragma GCC unroll 12
+	for (int v = 0; v < nv; v++) {
+		c[v] = _mm256_srli_epi64(t[v], 52);
+		t[v] = _mm256_and_si256(t[v], mask);
+	}
+	t[0] = _mm256_add_epi64(t[0], _mm256_alignr_epi64(c[0], zero, 3));
+#pragma GCC unroll 12
+	for (int v = 1; v < nv; v++)
+		t[v] = _mm256_add_epi64(t[v], _mm256_alignr_epi64(c[v], c[v - 1], 3));
+#pragma GCC unroll 12
+	for (int v = 0; v < nv; v++) {
+		g |= (uint64_t)_mm256_cmpgt_epu64_mask(t[v], mask) << (4 * v);
+		p |= (uint64_t)_mm256_cmpeq_epu64_mask(t[v], mask) << (4 * v);
+	}
+	in = ((g << 1) + p) ^ p;
+#pragma GCC unroll 12
+	for (int v = 0; v < nv; v++) {
+		__m256i x = _mm256_mask_sub_epi64(t[v], (__mmask8)(in >> (4 * v)) & 0xf, t[v],
+						  _mm256_set1_epi64x(-1));
+
+		_mm256_store_si256((__m256i *)(r + 4 * v), _mm256_and_si256(x, mask));
+	}
+	if (nv % 2) /* to the whole 512-bit vector that tables and selections copy */
+		_mm256_store_si256((__m256i *)(r + 4 * nv), zero);
+}
+
+/* the same for the 2,048-bit products (the public operation and the reductions, a few dozen
+ * per signature, not the thousands of the private one): the carries in scalar, one lane
+ * after the other, in 1 kB less code than the vector form unrolled for 10 vectors */
+static IFMA_FN __attribute__((noinline)) void normalise_small(uint64_t *r, const __m256i *t, int nv)
+{
+	uint64_t c = 0;
 
 	for (int v = 0; v < nv; v++)
-		_mm512_store_si512((__m512i *)(t + 8 * v), acc[v]);
-	for (int j = 0; j < n; j++) {
-		uint64_t x = t[j] + c;
+		_mm256_store_si256((__m256i *)(r + 4 * v), t[v]);
+	for (int j = 0; j < 4 * nv; j++) {
+		uint64_t x = r[j] + c;
 
 		r[j] = x & MASK52;
 		c = x >> 52;
 	}
-	for (int j = n; j < nv * 8; j++)
-		r[j] = 0;
+	if (nv % 2)
+		_mm256_store_si256((__m256i *)(r + 4 * nv), _mm256_setzero_si256());
+}
+
+/* One step of an almost-Montgomery product (amm_n): acc += a*bi + m*q, with q making lane 0
+ * a multiple of 2^52, then divided by 2^52 (lane 0 dropped, the rest shifted down a lane).
+ * The low halves of the products go in before the shift, the high halves (one lane up, so
+ * aligned once shifted) after it. Lane 0, whose quotient digit is the serial part, is kept
+ * whole in scalar (*t0): with 128-bit products of a0 and m0 the next lane 0 needs the vector
+ * only for lane 1's low halves, read right after the shift, so the chain from one q to the
+ * next does not wait for the high halves; the vector's own lane 0 is left out of date
+ * (dropped at the next shift, replaced by t0 at the end). Measured on Zen 4, two products
+ * of 20 digits interleaved: 631 cycles (the form before, with a spare lane and lane 0 read
+ * back from the vector at every step, on 512-bit vectors: about 900). Tried and dropped:
+ * a*bi's halves made apart and added (shorter chains: one product alone 511 -> 418
+ * cycles, but two interleaved 631 -> 760, and 1.8 kB more code). */
+static IFMA void step(__m256i *acc, uint64_t *t0, const uint64_t *a, uint64_t bi,
+		      const struct mod52 *md, const int nv)
+{
+	const __m256i zero = _mm256_setzero_si256(), B = _mm256_set1_epi64x((long long)bi);
+	const __m256i *A = (const __m256i *)a, *M = (const __m256i *)md->m;
+	const unsigned __int128 ab = (unsigned __int128)a[0] * bi;
+	const uint64_t x = *t0 + ((uint64_t)ab & MASK52);
+	const uint64_t q = (x * md->k0) & MASK52;
+	const __m256i Q = _mm256_set1_epi64x((long long)q);
+	const unsigned __int128 mq = (unsigned __int128)md->m[0] * q;
+	const uint64_t up = ((x + ((uint64_t)mq & MASK52)) >> 52) + (uint64_t)(ab >> 52) +
+		(uint64_t)(mq >> 52);
+
+#pragma GCC unroll 12
+	for (int v = 0; v < nv; v++) {
+		acc[v] = _mm256_madd52lo_epu64(acc[v], B, A[v]);
+		acc[v] = _mm256_madd52lo_epu64(acc[v], Q, M[v]);
+	}
+#pragma GCC unroll 12
+	for (int v = 0; v < nv - 1; v++)
+		acc[v] = _mm256_alignr_epi64(acc[v + 1], acc[v], 1);
+	acc[nv - 1] = _mm256_alignr_epi64(zero, acc[nv - 1], 1);
+	*t0 = up + (uint64_t)_mm_cvtsi128_si64(_mm256_castsi256_si128(acc[0]));
+#pragma GCC unroll 12
+	for (int v = 0; v < nv; v++) {
+		acc[v] = _mm256_madd52hi_epu64(acc[v], B, A[v]);
+		acc[v] = _mm256_madd52hi_epu64(acc[v], Q, M[v]);
+	}
 }
 
 /* r = a*b/R mod m (below 2m) for cnt independent operand sets at once (1 or 2): the
- * compiler interleaves the two chains. Instantiated per count and vector count (AMM), with
- * every loop unrolled so the accumulators stay in registers. */
+ * compiler interleaves the two chains. Digits in nv 256-bit vectors (4 digits each, as
+ * many lanes as digits: no spare lane), a step per digit of b. Instantiated per count and
+ * vector count (AMM), every loop unrolled so the accumulators stay in registers; a and m
+ * are read as memory operands. */
 static IFMA void amm_n(const int cnt, uint64_t *r[2], const uint64_t *a[2], const uint64_t *b[2],
 		       const struct mod52 *md[2], const int nv)
 {
-	__m512i acc[2][IFMA_MAXV], A[2][IFMA_MAXV], Aup[2][IFMA_MAXV], M[2][IFMA_MAXV];
-	const __m512i zero = _mm512_setzero_si512();
-	uint64_t carry[2] = {0, 0}, a0[2], m0[2], k0[2];
+	__m256i acc[2][IFMA_MAXV * 2];
+	uint64_t t0[2] = {0, 0};
 	const int n = md[0]->n;
 
 #pragma GCC unroll 2
 	for (int s = 0; s < cnt; s++) {
-#pragma GCC unroll 8
-		for (int v = 0; v < nv; v++) {
-			A[s][v] = _mm512_load_si512((const __m512i *)(a[s] + 8 * v));
-			M[s][v] = _mm512_load_si512((const __m512i *)(md[s]->m + 8 * v));
-			acc[s][v] = zero;
-		}
-		/* a one lane up: the high half of a_j * b_i belongs to lane j+1 */
-		Aup[s][0] = _mm512_alignr_epi64(A[s][0], zero, 7);
-#pragma GCC unroll 8
-		for (int v = 1; v < nv; v++)
-			Aup[s][v] = _mm512_alignr_epi64(A[s][v], A[s][v - 1], 7);
-		a0[s] = a[s][0];
-		m0[s] = md[s]->m[0];
-		k0[s] = md[s]->k0;
+#pragma GCC unroll 12
+		for (int v = 0; v < nv; v++)
+			acc[s][v] = _mm256_setzero_si256();
 	}
 	for (int i = 0; i < n; i++) {
 #pragma GCC unroll 2
-		for (int s = 0; s < cnt; s++) {
-			const uint64_t bi = b[s][i];
-			const __m512i B = _mm512_set1_epi64((long long)bi);
-			/* lane 0 plus the low half of a0*bi, in scalar: the quotient digit's
-			 * chain does not wait for the vector multiply-add */
-			uint64_t x0 = (uint64_t)_mm_cvtsi128_si64(
-					      _mm512_castsi512_si128(acc[s][0])) +
-				carry[s] + ((a0[s] * bi) & MASK52);
-			const uint64_t q = (x0 * k0[s]) & MASK52;
-			const __m512i Q = _mm512_set1_epi64((long long)q);
-
-			/* lane 0 becomes a multiple of 2^52 and is dropped: its carry is kept in
-			 * scalar for the next step's lane 0 */
-			carry[s] = (x0 + ((m0[s] * q) & MASK52)) >> 52;
-#pragma GCC unroll 8
-			for (int v = 0; v < nv; v++) {
-				acc[s][v] = _mm512_madd52lo_epu64(acc[s][v], A[s][v], B);
-				acc[s][v] = _mm512_madd52hi_epu64(acc[s][v], Aup[s][v], B);
-				acc[s][v] = _mm512_madd52lo_epu64(acc[s][v], M[s][v], Q);
-			}
-			/* shift down one lane; the high half of m*q then lands aligned */
-#pragma GCC unroll 8
-			for (int v = 0; v < nv - 1; v++)
-				acc[s][v] = _mm512_alignr_epi64(acc[s][v + 1], acc[s][v], 1);
-			acc[s][nv - 1] = _mm512_alignr_epi64(zero, acc[s][nv - 1], 1);
-#pragma GCC unroll 8
-			for (int v = 0; v < nv; v++)
-				acc[s][v] = _mm512_madd52hi_epu64(acc[s][v], M[s][v], Q);
-		}
+		for (int s = 0; s < cnt; s++)
+			step(acc[s], &t0[s], a[s], b[s][i], md[s], nv);
 	}
 #pragma GCC unroll 2
-	for (int s = 0; s < cnt; s++)
-		normalise(r[s], acc[s], nv, n + 1, carry[s]);
+	for (int s = 0; s < cnt; s++) {
+		/* lane 0 is t0 (the vector's lacks the carries of lane 0 before it) */
+		acc[s][0] = _mm256_mask_set1_epi64(acc[s][0], 1, (long long)t0[s]);
+		if (nv == 5)
+			normalise(r[s], acc[s], nv);
+		else
+			normalise_small(r[s], acc[s], nv);
+	}
 }
 
 typedef void amm_fn(uint64_t *r[2], const uint64_t *a[2], const uint64_t *b[2],
@@ -210,12 +261,12 @@ typedef void amm_fn(uint64_t *r[2], const uint64_t *a[2], const uint64_t *b[2],
 	{                                                                                     \
 		amm_n(CNT, r, a, b, md, NV);                                                  \
 	}
-/* the sizes of RSA-2048, the common key (each instance is 0.5 to 1 kB of code): its primes
- * (1,024 bits, 3 vectors) two at a time and one at a time, its modulus (6 vectors);
- * tls_ifma_supported turns the others away, to mbedtls */
-AMM(1, 3)
-AMM(1, 6)
-AMM(2, 3)
+/* the sizes of RSA-2048, the common key (each instance is 1 to 2 kB of code): its primes
+ * (1,024 bits, 5 vectors) two at a time (one at a time goes through the pair, both
+ * halves the same: the reductions mod p and q, a few per signature), its modulus (10
+ * vectors); tls_ifma_digits turns the others away, to mbedtls */
+AMM(1, 10)
+AMM(2, 5)
 
 /* table[idx] into r, reading every entry (constant time in idx); a vector at a time, so its
  * running value stays in a register */
@@ -308,7 +359,7 @@ static IFMA_FN void exp_n(int cnt, uint64_t *out[2], const uint64_t *base[2], co
 		}
 		for (int s = 0; s < cnt; s++) {
 			select_entry(sel[s], (const uint64_t(*)[IFMA_MAXV * 8]) table[s], entries,
-				     window(e[s], enl[s], pos, w), md[s]->nv);
+				     window(e[s], enl[s], pos, w), (md[s]->nv + 1) / 2);
 			r[s] = acc[s], a[s] = acc[s], b[s] = sel[s];
 		}
 		amm(r, a, b, md);
@@ -332,21 +383,18 @@ void tls_ifma_exp(int cnt, uint64_t *out[2], const uint64_t *base[2], const uint
 {
 	const struct mod52 *md[2] = {mod[0], cnt > 1 ? mod[1] : mod[0]};
 
-	if (cnt == 2 && md[0]->nv != 3) { /* no paired instance: one after the other */
+	if (cnt == 2 && md[0]->nv != 5) { /* no paired instance: one after the other */
 		for (int s = 0; s < 2; s++) {
 			uint64_t *o[2] = {out[s], out[s]};
 			const uint64_t *b[2] = {base[s], base[s]}, *x[2] = {e[s], e[s]};
 			const size_t l[2] = {enl[s], enl[s]};
 			const struct mod52 *m[2] = {md[s], md[s]};
 
-			exp_n(1, o, b, x, l, bits, m, amm_1_6);
+			exp_n(1, o, b, x, l, bits, m, amm_1_10);
 		}
 		return;
 	}
-	exp_n(cnt, out, base, e, enl, bits, md,
-	      cnt == 2		       ? amm_2_3
-		      : md[0]->nv == 3 ? amm_1_3
-				       : amm_1_6);
+	exp_n(cnt, out, base, e, enl, bits, md, md[0]->nv == 5 ? amm_2_5 : amm_1_10);
 }
 
 /* r = a*b/R mod m, below 2m (a below 2m, or any n digits when b is below m) */
@@ -356,7 +404,7 @@ void tls_ifma_mul(uint64_t *r, const uint64_t *a, const uint64_t *b, const void 
 	uint64_t *rr[2] = {r, r};
 	const uint64_t *aa[2] = {a, a}, *bb[2] = {b, b};
 
-	(md[0]->nv == 3 ? amm_1_3 : amm_1_6)(rr, aa, bb, md);
+	(md[0]->nv == 5 ? amm_2_5 : amm_1_10)(rr, aa, bb, md);
 }
 
 /* r below 2m to r below m */

@@ -163,7 +163,7 @@ static int ifma_exp(int cnt, mbedtls_mpi *X[2], const mbedtls_mpi *A, const mbed
 		if (mbedtls_mpi_bitlen(E[s]) > bits)
 			bits = mbedtls_mpi_bitlen(E[s]);
 	}
-	if (cnt == 2 && p[0].pm->n != p[1].pm->n)
+	if (cnt == 2 ? p[0].pm->n != p[1].pm->n : p[0].pm->n <= IFMA_PAIRED_DIGITS)
 		goto out;
 	tls_ifma_exp(cnt, o, b, e, enl, bits, md);
 	ret = 0;

@@ -1,22 +1,28 @@
-/* X25519's field arithmetic for mbedtls's Montgomery ladder (MBEDTLS_ECP_INTERNAL_ALT with
- * MBEDTLS_ECP_DOUBLE_ADD_MXZ_ALT and MBEDTLS_ECP_NORMALIZE_MXZ_ALT, set in
- * gatebox_mbedtls_config.h on 64-bit targets with unsigned __int128).
+/* X25519's scalar multiplication for mbedtls (its ecp_mul_mxz, which
+ * scripts/patch-mbedtls-ecp points here on 64-bit targets, those with unsigned __int128;
+ * MBEDTLS_ECP_INTERNAL_ALT, set in gatebox_mbedtls_config.h, for the group hooks that
+ * tls_p256.c shares).
  *
  * Why: X25519 is the group OpenSSL, browsers and curl offer first, and mbedtls computes it on
  * its generic bignums (a multiplication, then a reduction, each with allocations and
- * length bookkeeping): 0.45 ms per scalar multiplication here, two per handshake (our
- * key share, the shared secret), against 0.02 ms in OpenSSL. mbedtls keeps its ladder, the
- * coordinate randomisation and every check; only the ladder step (5M + 4S) and the final
- * X/Z run here, in radix 2^51 (five 64-bit limbs, 128-bit products: curve25519-donna-c64's
- * representation), converted from and to the mpi limbs at each step. Everything is
- * branch-free in the secret values; outputs are fully reduced, as mbedtls's own are.
- * Checked against RFC 7748's vectors (5.2, and 1000 rounds of 5.2's iteration); every
- * process that loads a TLS unit checks the first of them once (tls_x25519_selftest), so a
- * miscompiled build refuses TLS instead of failing handshakes at random. */
+ * length bookkeeping): 0.45 ms per scalar multiplication here, two per handshake on the
+ * server's path (our key share, the shared secret), against 0.03 ms in OpenSSL. Hooking only
+ * the ladder step took that to 0.15 ms, most of it converting to and from mbedtls's bignums
+ * at every step; the whole ladder here takes 0.06. RFC 7748's Montgomery ladder in radix
+ * 2^51 (five 64-bit limbs, 128-bit products: curve25519-donna-c64's representation), the
+ * inversion by the usual addition chain. mbedtls has checked the scalar (clamped) and the
+ * point before; no coordinate randomisation is needed as nothing branches or indexes on a
+ * secret (the ladder's swaps are by mask); the output is fully reduced, as mbedtls's is, and
+ * a result at infinity (a low-order point) is refused as mbedtls refuses it.
+ * Checked against RFC 7748's vectors by tests/unit/test_tls_x25519.c; every process that
+ * loads a TLS unit checks the first of them once (tls_x25519_selftest), so a miscompiled
+ * build refuses TLS instead of failing handshakes at random. */
 #define MBEDTLS_ALLOW_PRIVATE_ACCESS
 #include "common.h"
 
 #include "tls.h"
+
+#include "gatebox_ecp_hooks.h"
 
 #include <mbedtls/ecp.h>
 #include <mbedtls/psa_util.h>
@@ -36,10 +42,6 @@ _Static_assert(sizeof(mbedtls_mpi_uint) == 8, "64-bit mpi limbs");
 unsigned char mbedtls_internal_ecp_grp_capable(const mbedtls_ecp_group *grp);
 int mbedtls_internal_ecp_init(const mbedtls_ecp_group *grp);
 void mbedtls_internal_ecp_free(const mbedtls_ecp_group *grp);
-int mbedtls_internal_ecp_double_add_mxz(const mbedtls_ecp_group *grp, mbedtls_ecp_point *R,
-					mbedtls_ecp_point *S, const mbedtls_ecp_point *P,
-					const mbedtls_ecp_point *Q, const mbedtls_mpi *d);
-int mbedtls_internal_ecp_normalize_mxz(const mbedtls_ecp_group *grp, mbedtls_ecp_point *P);
 
 static uint64_t limb(const mbedtls_mpi *x, size_t i)
 {
@@ -112,34 +114,41 @@ static void fe_sub(fe h, const fe f, const fe g)
 		h[i] = f[i] + (UINT64_C(0x1ffffffffffffc) - g[i]);
 }
 
+/* the 128-bit columns t (each below 2^115) carried into h's limbs (below 2^52), what passes
+ * 2^255 back in times 19 */
+static inline __attribute__((always_inline)) void fe_carry(fe h, u128 t0, u128 t1, u128 t2, u128 t3,
+							   u128 t4)
+{
+	t1 += (uint64_t)(t0 >> 51);
+	t2 += (uint64_t)(t1 >> 51);
+	t3 += (uint64_t)(t2 >> 51);
+	t4 += (uint64_t)(t3 >> 51);
+	h[0] = ((uint64_t)t0 & MASK51) + 19 * (uint64_t)(t4 >> 51);
+	h[1] = ((uint64_t)t1 & MASK51) + (h[0] >> 51);
+	h[0] &= MASK51;
+	h[2] = (uint64_t)t2 & MASK51;
+	h[3] = (uint64_t)t3 & MASK51;
+	h[4] = (uint64_t)t4 & MASK51;
+}
+
 /* h = f * g (curve25519-donna-c64's schoolbook product): limbs of f and g below 2^54, so
  * each 128-bit column (its products that wrapped past 2^255 taken times 19) stays below
- * 2^115; h's limbs end below 2^52 */
-static void fe_mul(fe h, const fe f, const fe g)
+ * 2^115; h's limbs end below 2^52. Not inlined: one copy serves the whole ladder. */
+static __attribute__((noinline)) void fe_mul(fe h, const fe f, const fe g)
 {
-	uint64_t g19[5];
-	u128 t[5];
+	const uint64_t f0 = f[0], f1 = f[1], f2 = f[2], f3 = f[3], f4 = f[4];
+	const uint64_t g0 = g[0], g1 = g[1], g2 = g[2], g3 = g[3], g4 = g[4];
+	const uint64_t g1_19 = 19 * g1, g2_19 = 19 * g2, g3_19 = 19 * g3, g4_19 = 19 * g4;
 
-	for (int i = 1; i < 5; i++)
-		g19[i] = 19 * g[i];
-	t[0] = (u128)f[0] * g[0] + (u128)f[1] * g19[4] + (u128)f[2] * g19[3] + (u128)f[3] * g19[2] +
-		(u128)f[4] * g19[1];
-	t[1] = (u128)f[0] * g[1] + (u128)f[1] * g[0] + (u128)f[2] * g19[4] + (u128)f[3] * g19[3] +
-		(u128)f[4] * g19[2];
-	t[2] = (u128)f[0] * g[2] + (u128)f[1] * g[1] + (u128)f[2] * g[0] + (u128)f[3] * g19[4] +
-		(u128)f[4] * g19[3];
-	t[3] = (u128)f[0] * g[3] + (u128)f[1] * g[2] + (u128)f[2] * g[1] + (u128)f[3] * g[0] +
-		(u128)f[4] * g19[4];
-	t[4] = (u128)f[0] * g[4] + (u128)f[1] * g[3] + (u128)f[2] * g[2] + (u128)f[3] * g[1] +
-		(u128)f[4] * g[0];
-	for (int i = 0; i < 4; i++) {
-		t[i + 1] += (uint64_t)(t[i] >> 51);
-		h[i] = (uint64_t)t[i] & MASK51;
-	}
-	h[4] = (uint64_t)t[4] & MASK51;
-	h[0] += 19 * (uint64_t)(t[4] >> 51);
-	h[1] += h[0] >> 51;
-	h[0] &= MASK51;
+	fe_carry(h,
+		 (u128)f0 * g0 + (u128)f1 * g4_19 + (u128)f2 * g3_19 + (u128)f3 * g2_19 +
+			 (u128)f4 * g1_19,
+		 (u128)f0 * g1 + (u128)f1 * g0 + (u128)f2 * g4_19 + (u128)f3 * g3_19 +
+			 (u128)f4 * g2_19,
+		 (u128)f0 * g2 + (u128)f1 * g1 + (u128)f2 * g0 + (u128)f3 * g4_19 +
+			 (u128)f4 * g3_19,
+		 (u128)f0 * g3 + (u128)f1 * g2 + (u128)f2 * g1 + (u128)f3 * g0 + (u128)f4 * g4_19,
+		 (u128)f0 * g4 + (u128)f1 * g3 + (u128)f2 * g2 + (u128)f3 * g1 + (u128)f4 * g0);
 }
 
 static void fe_mul_small(fe h, const fe f, uint64_t k)
@@ -151,6 +160,74 @@ static void fe_mul_small(fe h, const fe f, uint64_t k)
 		h[i] = (uint64_t)t & MASK51;
 	}
 	h[0] += 19 * (uint64_t)(t >> 51);
+}
+
+/* h = f^2: fe_mul's product with the symmetric terms taken once, doubled (15 products of
+ * 25); same bounds */
+static __attribute__((noinline)) void fe_sq(fe h, const fe f)
+{
+	const uint64_t f0 = f[0], f1 = f[1], f2 = f[2], f3 = f[3], f4 = f[4];
+	const uint64_t d0 = 2 * f0, d1 = 2 * f1, d2 = 38 * f2, f3_19 = 19 * f3, f4_19 = 19 * f4,
+		       d4 = 2 * f4_19;
+
+	fe_carry(h, (u128)f0 * f0 + (u128)d4 * f1 + (u128)d2 * f3,
+		 (u128)d0 * f1 + (u128)d4 * f2 + (u128)f3 * f3_19,
+		 (u128)d0 * f2 + (u128)f1 * f1 + (u128)d4 * f3,
+		 (u128)d0 * f3 + (u128)d1 * f2 + (u128)f4 * f4_19,
+		 (u128)d0 * f4 + (u128)d1 * f3 + (u128)f2 * f2);
+}
+
+/* swap f and g when bit is 1, by mask: no branch on the (secret) bit */
+static void fe_cswap(fe f, fe g, uint64_t bit)
+{
+	const uint64_t mask = 0 - bit;
+
+	for (int i = 0; i < 5; i++) {
+		uint64_t x = mask & (f[i] ^ g[i]);
+
+		f[i] ^= x;
+		g[i] ^= x;
+	}
+}
+
+/* h = z^-1 = z^(p - 2) = z^(2^255 - 21), 0 for 0: the usual chain of 254 squarings and 11
+ * multiplications through z^(2^k - 1) for k = 5, 10, 20, 40, 50, 100, 200, 250, as a table
+ * (a fifth of the code of the calls written out): each row squares one value sq times
+ * and multiplies it by another (or by nothing) into a third */
+static __attribute__((noinline)) void fe_invert(fe h, const fe z)
+{
+	enum { Z, Z2, Z9, Z11, Z5, Z10, Z20, Z50, Z100, T, NONE };
+	static const struct {
+		unsigned char sq, from, by, to;
+	} chain[] = {
+		{1, Z, NONE, Z2}, /* 2 */
+		{2, Z2, Z, Z9}, /* 9 */
+		{0, Z9, Z2, Z11}, /* 11 */
+		{1, Z11, Z9, Z5}, /* 2^5 - 1 */
+		{5, Z5, Z5, Z10}, /* 2^10 - 1 */
+		{10, Z10, Z10, Z20}, /* 2^20 - 1 */
+		{20, Z20, Z20, T}, /* 2^40 - 1 */
+		{10, T, Z10, Z50}, /* 2^50 - 1 */
+		{50, Z50, Z50, Z100}, /* 2^100 - 1 */
+		{100, Z100, Z100, T}, /* 2^200 - 1 */
+		{50, T, Z50, T}, /* 2^250 - 1 */
+		{5, T, Z11, Z}, /* 2^255 - 21 (into Z, z's copy, no longer needed) */
+	};
+	fe v[NONE], w;
+
+	memcpy(v[Z], z, sizeof(fe));
+	for (size_t k = 0; k < sizeof(chain) / sizeof(chain[0]); k++) {
+		memcpy(w, v[chain[k].from], sizeof(w));
+		for (int i = 0; i < chain[k].sq; i++)
+			fe_sq(w, w);
+		if (chain[k].by == NONE)
+			memcpy(v[chain[k].to], w, sizeof(w));
+		else
+			fe_mul(v[chain[k].to], w, v[chain[k].by]);
+	}
+	memcpy(h, v[Z], sizeof(fe));
+	explicit_bzero(v, sizeof(v));
+	explicit_bzero(w, sizeof(w));
 }
 
 /* every curve compiled in (MBEDTLS_ECP_NO_FALLBACK): P-256's hooks are tls_p256.c's */
@@ -170,67 +247,61 @@ void mbedtls_internal_ecp_free(const mbedtls_ecp_group *grp)
 	(void)grp;
 }
 
-/* R = 2P, S = P + Q with d = X(P - Q): mbedtls's ecp_double_add_mxz, same formulas
- * (A holds (486662 + 2) / 4); R and S may be P and Q */
-int mbedtls_internal_ecp_double_add_mxz(const mbedtls_ecp_group *grp, mbedtls_ecp_point *R,
-					mbedtls_ecp_point *S, const mbedtls_ecp_point *P,
-					const mbedtls_ecp_point *Q, const mbedtls_mpi *d)
+/* R = m*P on X25519, P's X its affine u (mbedtls's own ladder takes it so too: every point
+ * it reads has Z = 1); the one Montgomery curve compiled in (no X448) */
+int gatebox_ecp_mul_mxz(const mbedtls_ecp_group *grp, mbedtls_ecp_point *R, const mbedtls_mpi *m,
+			const mbedtls_ecp_point *P)
 {
-	fe px, pz, qx, qz, x1, pp, pm, qp, qm, t0, t1, t2, t3, e, rx, rz, sx, sz;
+	struct {
+		fe x1, x2, z2, x3, z3, a, aa, b, bb, e, c, d, da, cb, t;
+		uint64_t swap;
+	} v = {.x2 = {1}, .z3 = {1}};
 	int ret;
 
-	fe_load(px, &P->X);
-	fe_load(pz, &P->Z);
-	fe_load(qx, &Q->X);
-	fe_load(qz, &Q->Z);
-	fe_load(x1, d);
-	fe_add(pp, px, pz);
-	fe_sub(pm, px, pz);
-	fe_add(qp, qx, qz);
-	fe_sub(qm, qx, qz);
-	fe_mul(t3, qm, pp);
-	fe_mul(t2, qp, pm);
-	fe_mul(t0, pp, pp);
-	fe_mul(t1, pm, pm);
-	fe_mul(rx, t0, t1);
-	fe_sub(e, t0, t1);
-	fe_mul_small(rz, e, (uint64_t)limb(&grp->A, 0));
-	fe_add(rz, rz, t1);
-	fe_mul(rz, rz, e);
-	fe_add(sx, t3, t2);
-	fe_mul(sx, sx, sx);
-	fe_sub(sz, t3, t2);
-	fe_mul(sz, sz, sz);
-	fe_mul(sz, sz, x1);
-	if ((ret = fe_store(&R->X, rx)) != 0 || (ret = fe_store(&R->Z, rz)) != 0 ||
-	    (ret = fe_store(&S->X, sx)) != 0 || (ret = fe_store(&S->Z, sz)) != 0)
-		return ret;
-	return 0;
-}
+	if (grp->id != MBEDTLS_ECP_DP_CURVE25519)
+		return MBEDTLS_ERR_ECP_FEATURE_UNAVAILABLE;
+	fe_load(v.x1, &P->X); /* before R is written: R may be P */
+	memcpy(v.x3, v.x1, sizeof(v.x3));
+	for (int i = (int)grp->nbits; i >= 0; i--) {
+		const uint64_t bit = (limb(m, (size_t)i / 64) >> (i % 64)) & 1;
 
-/* X = X / Z, Z = 1; Z^-1 = Z^(p - 2), p - 2 = 2^255 - 21: every bit set from 254 down to
- * 0 but bits 4 and 2 (a public exponent: the branch is on the index only) */
-int mbedtls_internal_ecp_normalize_mxz(const mbedtls_ecp_group *grp, mbedtls_ecp_point *P)
-{
-	fe z, t, x;
-	int ret;
-
-	(void)grp;
-	/* Z = 0, the point at infinity, has no inverse: mbedtls's own code fails there too */
-	if (mbedtls_mpi_cmp_int(&P->Z, 0) == 0)
-		return MBEDTLS_ERR_MPI_NOT_ACCEPTABLE;
-	fe_load(z, &P->Z);
-	memcpy(t, z, sizeof(t));
-	for (int i = 253; i >= 0; i--) {
-		fe_mul(t, t, t);
-		if (i != 4 && i != 2)
-			fe_mul(t, t, z);
+		v.swap ^= bit;
+		fe_cswap(v.x2, v.x3, v.swap);
+		fe_cswap(v.z2, v.z3, v.swap);
+		v.swap = bit;
+		fe_add(v.a, v.x2, v.z2);
+		fe_sq(v.aa, v.a);
+		fe_sub(v.b, v.x2, v.z2);
+		fe_sq(v.bb, v.b);
+		fe_sub(v.e, v.aa, v.bb);
+		fe_add(v.c, v.x3, v.z3);
+		fe_sub(v.d, v.x3, v.z3);
+		fe_mul(v.da, v.d, v.a);
+		fe_mul(v.cb, v.c, v.b);
+		fe_add(v.t, v.da, v.cb);
+		fe_sq(v.x3, v.t);
+		fe_sub(v.t, v.da, v.cb);
+		fe_sq(v.t, v.t);
+		fe_mul(v.z3, v.x1, v.t);
+		fe_mul(v.x2, v.aa, v.bb);
+		fe_mul_small(v.t, v.e, 121665); /* (A - 2) / 4 */
+		fe_add(v.t, v.t, v.aa);
+		fe_mul(v.z2, v.e, v.t);
 	}
-	fe_load(x, &P->X);
-	fe_mul(x, x, t);
-	if ((ret = fe_store(&P->X, x)) != 0)
-		return ret;
-	return mbedtls_mpi_lset(&P->Z, 1);
+	fe_cswap(v.x2, v.x3, v.swap);
+	fe_cswap(v.z2, v.z3, v.swap);
+	fe_invert(v.t, v.z2);
+	fe_mul(v.x2, v.x2, v.t);
+	ret = fe_store(&R->X, v.x2);
+	if (ret == 0)
+		ret = fe_store(&R->Z, v.z2);
+	/* Z = 0: the point at infinity (P of low order), which mbedtls refuses */
+	if (ret == 0)
+		ret = mbedtls_mpi_cmp_int(&R->Z, 0) == 0 ? MBEDTLS_ERR_MPI_NOT_ACCEPTABLE
+							 : mbedtls_mpi_lset(&R->Z, 1);
+	mbedtls_mpi_free(&R->Y);
+	explicit_bzero(&v, sizeof(v));
+	return ret;
 }
 
 #endif

@@ -1,5 +1,5 @@
 /* RSA's exponentiations (libcommon/tls_rsa.c, tls_ifma.c) against mbedtls's own
- * mbedtls_mpi_exp_mod: odd moduli of 512 to 2,442 bits, bases below, at and above the
+ * mbedtls_mpi_exp_mod: odd moduli of 512 to 3,072 bits, bases below, at and above the
  * modulus, exponents 0, 1, 2, 65537 and long ones, single and CRT pairs (same and different
  * digit counts). Numbers from a fixed xorshift sequence, so a failure repeats. On a CPU
  * without AVX-512 IFMA (or a build without TLS) the IFMA path is reported skipped: the
@@ -28,9 +28,9 @@ static int tls_ifma_digits_for_test(size_t bits)
 #if defined(__x86_64__)
 	return tls_ifma_digits(bits) > 0 ? tls_ifma_digits(bits) : 0;
 #else
-	int n = (int)((bits + 2 + 51) / 52), nv = (n + 1 + 7) / 8;
+	int n = (int)((bits + 2 + 51) / 52), nv = (n + 3) / 4;
 
-	return nv == 3 || nv == 6 ? n : 0;
+	return nv == 5 || nv == 10 ? n : 0;
 #endif
 }
 
@@ -155,8 +155,10 @@ static void check_mod(size_t pbits)
 
 int main(void)
 {
-	static const size_t sizes[] = {512,  513,  1023, 1024, 1025, 1536,
-				       2047, 2048, 2049, 2442, 2443, 3072};
+	/* around IFMA's two instances' edges (830/831 and 1,038/1,039 bits; 1,870/1,871 and
+	 * 2,078/2,079) and RSA-2048's sizes */
+	static const size_t sizes[] = {512,  513,  830,	 831,  1023, 1024, 1025, 1038, 1039, 1536,
+				       1870, 1871, 2047, 2048, 2049, 2078, 2079, 2442, 3072};
 	mbedtls_mpi a, e, n;
 	char what[128];
 
