@@ -55,6 +55,11 @@ struct rules_request {
 	 * rule whose verdict needs one (aclexec, twist, a user@ pattern whose host matched)
 	 * sets undecided, and the caller refuses: never a grant tcpd would not give */
 	bool decide_only, undecided;
+	/* no_lookups (socketd's loop, which must never wait on DNS): a rule that needs a host
+	 * name sets needs_lookup instead of asking the resolver, the decision stops short of
+	 * its options, and the caller decides again where it may wait (socketd: a process of
+	 * the connection's own, rules as usual) */
+	bool no_lookups, needs_lookup;
 	unsigned rfc931_timeout; /* seconds (Debian: 10) */
 	int allow_severity, deny_severity;
 	bool verbose; /* report matched/option trace lines */

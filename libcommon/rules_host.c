@@ -141,6 +141,11 @@ static void lookup_name(struct rules_host *h)
 	str_copy(h->name, sizeof(h->name), RULES_UNKNOWN);
 	if (h->salen == 0 || (h->sa.ss_family != AF_INET && h->sa.ss_family != AF_INET6))
 		return;
+	if (h->rq && h->rq->no_lookups) { /* not now, and nothing kept: asked again later */
+		h->rq->needs_lookup = true;
+		h->name[0] = '\0';
+		return;
+	}
 	unmapped(h, &ss, &len);
 	if (getnameinfo((struct sockaddr *)&ss, len, name, sizeof(name), NULL, 0, NI_NAMEREQD) != 0)
 		return;
@@ -193,7 +198,7 @@ const char *rules_host_name(struct rules_host *h)
 {
 	if (h->name[0] == '\0')
 		lookup_name(h);
-	return h->name;
+	return h->name[0] ? h->name : RULES_UNKNOWN;
 }
 
 const char *rules_host_info(struct rules_host *h)

@@ -116,7 +116,7 @@ static int decide(struct rules_request *rq, const char *path, int line, char *op
 	res->file = path;
 	res->line = line;
 	res->granted = allow_table;
-	if (!opts)
+	if (!opts || rq->needs_lookup) /* a match on a name not looked up decides nothing */
 		return RULES_YES;
 	if (!ENABLE_RULES_OPTIONS) {
 		/* the original language: the third field is a shell command, run after a match */

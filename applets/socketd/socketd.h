@@ -398,8 +398,15 @@ size_t sd_tls_poll_fds(const struct sd_state *st, struct pollfd *pfd, size_t max
 void sd_tls_handle(struct sd_state *st, const struct pollfd *pfd, size_t n);
 void sd_tls_result(struct sd_state *st, size_t child); /* read it now, if it came */
 void sd_tls_pending_free(struct sd_tls_pending *p);
+void sd_tls_forget_keys(struct sd_state *st, const struct sd_socket *s);
 void sd_tls_status(const struct sd_socket *s, struct ctl_reply *r);
 void sd_tls_print(const struct sd_socket *s);
+
+/* connproc.c: a connection's own process, forked from socketd: its set-up (signals, fds
+ * but keep, other units' keys), then its identity (the service's or nobody's; what says
+ * what runs, for the message when that fails: it exits) */
+void sd_connproc_setup(struct sd_state *st, const struct sd_socket *s, const int *keep, size_t n);
+void sd_connproc_drop(const struct sd_service *svc, const char *what);
 
 /* conn.c: handle readiness of listener i of s. */
 void sd_activate(struct sd_state *st, struct sd_socket *s, size_t i);

@@ -19,15 +19,11 @@
 #include "suites.h"
 #include "tls.h"
 
-#include <dirent.h>
 #include <fcntl.h>
-#include <grp.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <signal.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
-#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -267,51 +263,12 @@ void sd_tls_print(const struct sd_socket *s)
 
 /* --- the connection's process ----------------------------------------------------------- */
 
-static void close_range_or_each(unsigned from, unsigned to)
+/* in a connection's process (connproc.c): the keys of the other units are not its own */
+void sd_tls_forget_keys(struct sd_state *st, const struct sd_socket *s)
 {
-	if (from > to)
-		return;
-	if (syscall(SYS_close_range, from, to, 0) == 0)
-		return;
-	/* before Linux 5.9 (or under an emulator that lacks it): what /proc says is open */
-	{
-		DIR *d = opendir("/proc/self/fd");
-		int fds[1024], n = 0, dfd = d ? dirfd(d) : -1;
-		struct dirent *de;
-
-		while (d && (de = readdir(d)) != NULL && n < 1024) {
-			long fd = strtol(de->d_name, NULL, 10);
-
-			if (de->d_name[0] >= '0' && de->d_name[0] <= '9' && fd != dfd &&
-			    (unsigned long)fd >= from && (unsigned long)fd <= to)
-				fds[n++] = (int)fd;
-		}
-		if (d)
-			closedir(d);
-		while (n)
-			close(fds[--n]);
-	}
-}
-
-/* every fd of socketd but stdio and the n in keep (-1: none): a listener kept open by a long
- * connection would outlive its unit */
-static void close_all_but(const int *keep, size_t n)
-{
-	unsigned from = 3;
-
-	for (;;) {
-		int next = -1; /* the lowest kept fd at or above from */
-
-		for (size_t i = 0; i < n; i++)
-			if (keep[i] >= (int)from && (next < 0 || keep[i] < next))
-				next = keep[i];
-		if (next < 0)
-			break;
-		if ((unsigned)next > from)
-			close_range_or_each(from, (unsigned)next - 1);
-		from = (unsigned)next + 1;
-	}
-	close_range_or_each(from, ~0U);
+	for (size_t i = 0; i < st->nsocks; i++)
+		if (st->socks[i] && st->socks[i] != s && st->socks[i]->tls)
+			tls_server_forget_key(st->socks[i]->tls->srv);
 }
 
 static void peer_text(const struct sockaddr_storage *peer, socklen_t plen, char *out, size_t size)
@@ -327,57 +284,14 @@ static void peer_text(const struct sockaddr_storage *peer, socklen_t plen, char 
 	str_printf(out, size, sa->sa_family == AF_INET6 ? "[%s]:%u" : "%s:%u", host, net_port(sa));
 }
 
-/* Where the service runs as root (no User=), its handshake runs as nobody: 65534, Debian's
- * nobody and nogroup (the kernel needs no passwd entry for it) */
-#define HANDSHAKE_NOBODY 65534
 /* how long a relay waits for socketd to start its service before it relays anyway */
 #define SERVICE_START_WAIT_MS 5000
-
-/* the handshake process never is root: it takes the service's identity, or nobody's, before
- * it reads a byte of the client's, and stays undumpable so that identity cannot read the
- * session keys out of it */
-static void drop_privileges(const struct sd_service *svc)
-{
-	if (getuid() == 0) {
-		bool own = svc->uid > 0;
-		uid_t uid = own ? (uid_t)svc->uid : HANDSHAKE_NOBODY;
-		gid_t gid = own && svc->gid >= 0 ? (gid_t)svc->gid : HANDSHAKE_NOBODY;
-
-		if (setgroups(0, NULL) < 0 || setgid(gid) < 0 || setuid(uid) < 0) {
-			/* never a handshake as root */
-			log_errno(LOG_ERR, "%s: the TLS handshake cannot drop root", svc->name);
-			_exit(1);
-		}
-	}
-	prctl(PR_SET_DUMPABLE, 0);
-}
 
 static void set_env(char (*env)[600], char **envp, int *ne, const char *name, const char *value)
 {
 	str_printf(env[*ne], sizeof(env[*ne]), "%s%s", name, value);
 	envp[*ne] = env[*ne];
 	++*ne;
-}
-
-/* What a connection's process (or a spare) does first: socketd's signal handling (blocked
- * signals read from a signalfd) is not its own, nor socketd's fds but the ones it keeps, nor
- * the keys of the other units. */
-static void child_setup(struct sd_state *st, const struct sd_socket *s, const int *keep, size_t n)
-{
-	sigset_t none;
-
-	signal(SIGCHLD, SIG_DFL);
-	signal(SIGHUP, SIG_DFL);
-	signal(SIGTERM, SIG_DFL);
-	signal(SIGINT, SIG_DFL);
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
-	if (log_to_syslog())
-		closelog(); /* reopened on the next message, after its fd is closed below */
-	close_all_but(keep, n);
-	for (size_t i = 0; i < st->nsocks; i++)
-		if (st->socks[i] && st->socks[i] != s && st->socks[i]->tls)
-			tls_server_forget_key(st->socks[i]->tls->srv);
 }
 
 /* The connection's process once set up and unprivileged (handshake_child, or a spare handed
@@ -434,8 +348,8 @@ static _Noreturn void handshake_child(struct sd_state *st, struct sd_socket *s,
 {
 	const int keep[] = {rq->conn, st->log_fd, result_fd, plain};
 
-	child_setup(st, s, keep, sizeof(keep) / sizeof(keep[0]));
-	drop_privileges(&s->svc);
+	sd_connproc_setup(st, s, keep, sizeof(keep) / sizeof(keep[0]));
+	sd_connproc_drop(&s->svc, "the TLS handshake");
 	handshake(s, rq->conn, rq->peer, rq->plen, result_fd, plain);
 }
 
@@ -454,8 +368,8 @@ static _Noreturn void spare_main(struct sd_state *st, struct sd_socket *s, int c
 	struct handover h = {.plen = 0};
 	int fds[3];
 
-	child_setup(st, s, keep, sizeof(keep) / sizeof(keep[0]));
-	drop_privileges(&s->svc);
+	sd_connproc_setup(st, s, keep, sizeof(keep) / sizeof(keep[0]));
+	sd_connproc_drop(&s->svc, "the TLS handshake");
 	if (fd_recv_fds(ctl, &h, sizeof(h), fds, 3) < 0)
 		_exit(0);
 	close(ctl);
