@@ -1,7 +1,8 @@
 /* Activation: what socketd does when a listener becomes readable. Accept=yes: accept, apply
  * the per-source cap and TCPWrap, start one instance with the connection; Accept=no: start
  * the service with every listener of the unit (LISTEN_FDS). Runs in the event loop, so it
- * never blocks: TCP wrappers come from the cached tables, the spawn is a vfork. */
+ * never blocks: TCP wrappers come from the cached tables (and a decision that needs DNS
+ * from a process of its own: wrap.c), the spawn is a vfork. */
 #include "socketd.h"
 
 #include <fcntl.h>
@@ -65,9 +66,13 @@ void sd_child_reaped(struct sd_state *st, size_t i, int status, bool spawn_faile
 	 * once): the service starts all the same, and holds the connection's count */
 	if (st->children[i].tls)
 		sd_tls_result(st, i);
+	/* a TCP-wrapper checker's verdict, if it came before its end */
+	if (st->children[i].check)
+		sd_wrap_result(st, i);
 	c = &st->children[i]; /* the table may have grown */
 	if (c->tls)
 		sd_tls_pending_free(c->tls);
+	sd_wrap_check_free(c->check);
 	if (c->sock) {
 		struct sd_socket *s = c->sock;
 
@@ -75,7 +80,9 @@ void sd_child_reaped(struct sd_state *st, size_t i, int status, bool spawn_faile
 			s->active--;
 		if (spawn_failed)
 			sd_spawn_failure_log(s->svc.name, step, path, err);
-		if (!c->relay) /* a relay's failures are logged by itself (the handshake's) */
+		/* a relay's failures are logged by itself (the handshake's), a checker's verdict
+		 * by socketd */
+		if (!c->relay && !c->checker)
 			sd_instance_exit_log(s, c->pid, status);
 	}
 	st->children[i] = st->children[--st->nchildren];
@@ -89,7 +96,45 @@ void sd_children_orphan(struct sd_state *st, const struct sd_socket *s)
 			if (st->children[c].tls) /* no service to start: the relay ends */
 				sd_tls_pending_free(st->children[c].tls);
 			st->children[c].tls = NULL;
+			sd_wrap_check_free(st->children[c].check); /* nor a connection to serve */
+			st->children[c].check = NULL;
 		}
+}
+
+/* the pipe a child's result is to come on, or -1 */
+static int result_fd(const struct sd_child *c)
+{
+	return c->tls ? sd_tls_result_fd(c->tls) : c->check ? sd_wrap_result_fd(c->check) : -1;
+}
+
+size_t sd_results_poll_fds(const struct sd_state *st, struct pollfd *pfd, size_t max)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < st->nchildren && n < max; i++)
+		if (result_fd(&st->children[i]) >= 0) {
+			pfd[n].fd = result_fd(&st->children[i]);
+			pfd[n].events = POLLIN;
+			n++;
+		}
+	return n;
+}
+
+void sd_results_handle(struct sd_state *st, const struct pollfd *pfd, size_t n)
+{
+	for (size_t k = 0; k < n; k++) {
+		if (!(pfd[k].revents & (POLLIN | POLLHUP | POLLERR)))
+			continue;
+		/* looked up by fd: a reap since the poll may have moved or ended entries */
+		for (size_t i = 0; i < st->nchildren; i++)
+			if (result_fd(&st->children[i]) == pfd[k].fd) {
+				if (st->children[i].tls)
+					sd_tls_result(st, i);
+				else
+					sd_wrap_result(st, i);
+				break;
+			}
+	}
 }
 
 unsigned sd_connections_from(const struct sd_state *st, const struct sd_socket *s,
@@ -150,67 +195,6 @@ static bool trigger_limited(struct sd_socket *s)
 	return true;
 }
 
-static void wrap_diag(void *ctx, int prio, const char *text)
-{
-	(void)ctx;
-	log_msg(prio, "%s", text);
-}
-
-static void wrap_banner(void *ctx, const char *text, size_t len)
-{
-	/* best effort, never waiting: a client that reads nothing must not hold socketd (what
-	 * does not fit the socket's buffer is lost, the connection is closed anyway) */
-	if (send(*(int *)ctx, text, len, MSG_DONTWAIT | MSG_NOSIGNAL) < 0) {
-	}
-}
-
-static const struct rules_hooks wrap_hooks = {wrap_diag, NULL, wrap_banner};
-
-/* The in-process tcpd: true when the connection may go on. */
-static bool tcpwrap_allows(struct sd_state *st, struct sd_socket *s, int fd,
-			   const struct sockaddr_storage *peer, socklen_t plen,
-			   const struct sockaddr_storage *local, socklen_t llen)
-{
-	struct rules_request rq;
-	struct rules_result res;
-	int fdv = s->tls ? -1 : fd; /* a TLS client gets no plaintext banner, only the close */
-
-	rules_request_init(&rq, s->wrap_name, &wrap_hooks, &fdv);
-	/* options that would run commands or change identity belong to tcpd, not to the
-	 * daemon's loop: here allow/deny, banners and severity take effect */
-	rq.dry_run = true;
-	rq.decide_only = true;
-	rq.fd = fd;
-	rules_host_set_sockaddr(&rq.client, (const struct sockaddr *)peer, plen);
-	if (llen)
-		rules_host_set_sockaddr(&rq.server, (const struct sockaddr *)local, llen);
-	if (!st->rules_loaded) {
-		if (rules_cache_init(&st->rules, paths_get(PATHS_HOSTS_ALLOW),
-				     paths_get(PATHS_HOSTS_DENY), &rq) < 0)
-			return false;
-		st->rules_loaded = true;
-		rules_cache_watch(
-			&st->rules); /* without inotify: a stat per table per connection */
-	} else {
-		rules_cache_refresh(&st->rules, &rq);
-	}
-	rules_cache_access(&st->rules, &rq, &res);
-	if (res.granted && rq.undecided) {
-		/* aclexec, twist or a user@ pattern would have had its say: tcpd's to decide */
-		sd_socket_log(s, LOG_WARNING,
-			      "refused connect from %s (%s): the tables need aclexec, twist or an "
-			      "ident lookup, which run under tcpd, not in socketd",
-			      rules_client(&rq), rules_host_addr(&rq.client));
-		return false;
-	}
-	if (!res.granted)
-		sd_socket_log(s, rq.deny_severity, "refused connect from %s (%s)%s%s%s%d",
-			      rules_client(&rq), rules_host_addr(&rq.client),
-			      res.file ? " by " : "", res.file ? res.file : "", res.file ? ":" : "",
-			      res.file ? res.line : 0);
-	return res.granted;
-}
-
 /* Out of fds: give up the reserve, take the connection off the backlog and drop it, so the
  * listener stops being readable and socketd stays responsive; then take the reserve back. */
 static void shed(struct sd_state *st, int lfd)
@@ -260,39 +244,33 @@ static void instance_name(char *out, size_t size, const char *prefix, unsigned l
 /* One connection off the backlog: false when there was none (or no fd for it). */
 static bool accept_one(struct sd_state *st, struct sd_socket *s, struct sd_listener *l)
 {
-	struct sockaddr_storage peer;
-	socklen_t plen = sizeof(peer);
-	char unit_name[UNIT_NAME_MAX + 256], prefix[UNIT_NAME_MAX], host[64], lhost[64];
-	struct sockaddr_storage local;
-	socklen_t llen = sizeof(local);
-	const char *suffix;
+	struct sd_conn_addrs a;
+	char host[64];
 	int fd;
-	pid_t pid;
-	struct sd_tls_pending *pending = NULL;
-	bool inet;
 
-	fd = accept4(l->fd, (struct sockaddr *)&peer, &plen, SOCK_CLOEXEC);
+	a.plen = sizeof(a.peer);
+	a.llen = sizeof(a.local);
+	fd = accept4(l->fd, (struct sockaddr *)&a.peer, &a.plen, SOCK_CLOEXEC);
 	if (fd < 0) {
 		if (errno == EMFILE || errno == ENFILE)
 			shed(st, l->fd);
 		return false;
 	}
 	s->accepted++;
-	inet = peer.ss_family == AF_INET || peer.ss_family == AF_INET6;
 	/* the local end, once: TCPWrap, the environment and the instance name all need it */
-	if (peer.ss_family != AF_INET && peer.ss_family != AF_INET6) {
-		llen = 0;
+	if (a.peer.ss_family != AF_INET && a.peer.ss_family != AF_INET6) {
+		a.llen = 0;
 	} else if (bound_to_one_address(l)) {
-		memcpy(&local, &l->addr.ss, l->addr.len); /* no system call for what we know */
-		llen = l->addr.len;
-	} else if (getsockname(fd, (struct sockaddr *)&local, &llen) < 0) {
-		llen = 0;
+		memcpy(&a.local, &l->addr.ss, l->addr.len); /* no system call for what we know */
+		a.llen = l->addr.len;
+	} else if (getsockname(fd, (struct sockaddr *)&a.local, &a.llen) < 0) {
+		a.llen = 0;
 	}
-	if (s->max_per_source && (peer.ss_family == AF_INET || peer.ss_family == AF_INET6)) {
-		unsigned same = sd_connections_from(st, s, &peer);
+	if (s->max_per_source && (a.peer.ss_family == AF_INET || a.peer.ss_family == AF_INET6)) {
+		unsigned same = sd_connections_from(st, s, &a.peer);
 
 		if (same >= s->max_per_source) {
-			net_format_host((struct sockaddr *)&peer, plen, host, sizeof(host));
+			net_format_host((struct sockaddr *)&a.peer, a.plen, host, sizeof(host));
 			log_msg(LOG_WARNING,
 				"%s: Too many incoming connections (%u) from source %s, dropping connection.",
 				s->name, same, host);
@@ -301,22 +279,42 @@ static bool accept_one(struct sd_state *st, struct sd_socket *s, struct sd_liste
 			return true;
 		}
 	}
-	if (s->tcpwrap && !tcpwrap_allows(st, s, fd, &peer, plen, &local, llen)) {
-		s->refused++;
-		close(fd);
-		return true;
+	if (s->tcpwrap) {
+		int w = sd_wrap_connection(st, s, fd, &a);
+
+		if (w == SD_WRAP_PENDING)
+			return true; /* held until the verdict: sd_wrap_result */
+		if (w == SD_WRAP_REFUSED) {
+			s->refused++;
+			close(fd);
+			return true;
+		}
 	}
+	sd_conn_start(st, s, fd, &a, 0);
+	return true;
+}
+
+void sd_conn_start(struct sd_state *st, struct sd_socket *s, int fd, const struct sd_conn_addrs *a,
+		   unsigned long conn)
+{
+	char unit_name[UNIT_NAME_MAX + 256], prefix[UNIT_NAME_MAX], host[64], lhost[64];
+	const bool inet = a->peer.ss_family == AF_INET || a->peer.ss_family == AF_INET6;
+	struct sd_tls_pending *pending = NULL;
+	const char *suffix;
+	pid_t pid;
+
 	/* the instance name systemd would give it: prefix@N-local:port-remote:port.service */
 	if (!unit_name_parse(s->svc.name, prefix, sizeof(prefix), NULL, 0, &suffix))
 		str_copy(prefix, sizeof(prefix), s->svc.name);
 	if (inet) {
 		lhost[0] = '\0';
-		if (llen)
-			net_format_host((struct sockaddr *)&local, llen, lhost, sizeof(lhost));
-		net_format_host((struct sockaddr *)&peer, plen, host, sizeof(host));
+		if (a->llen)
+			net_format_host((const struct sockaddr *)&a->local, a->llen, lhost,
+					sizeof(lhost));
+		net_format_host((const struct sockaddr *)&a->peer, a->plen, host, sizeof(host));
 		instance_name(unit_name, sizeof(unit_name), prefix, s->instances, lhost,
-			      net_port((struct sockaddr *)&local), host,
-			      net_port((struct sockaddr *)&peer));
+			      net_port((const struct sockaddr *)&a->local), host,
+			      net_port((const struct sockaddr *)&a->peer));
 	} else {
 		struct ucred cr;
 		socklen_t cl = sizeof(cr);
@@ -333,26 +331,28 @@ static bool accept_one(struct sd_state *st, struct sd_socket *s, struct sd_liste
 	{
 		struct sd_spawn_req rq = {.unit_name = unit_name,
 					  .conn = fd,
-					  .peer = &peer,
-					  .plen = plen,
-					  .local = &local,
-					  .llen = llen,
+					  .peer = &a->peer,
+					  .plen = a->plen,
+					  .local = &a->local,
+					  .llen = a->llen,
 					  .peer_host = inet ? host : NULL,
-					  .local_host = inet && llen ? lhost : NULL};
+					  .local_host = inet && a->llen ? lhost : NULL};
 
 		/* TLS: the handshake runs in the connection's own process, never here; the
-		 * service starts when its result comes (sd_tls_handle) */
+		 * service starts when its result comes (sd_tls_result) */
 		pid = s->tls ? sd_tls_spawn(st, s, &rq, &pending) : sd_instance_spawn(st, s, &rq);
 	}
 	close(fd);
 	if (pid > 0) {
-		struct sd_child *c = sd_add_child(st, pid, s, &peer, plen, ++st->conn_seq);
+		bool counted = conn && sd_connection_known(st, s, conn);
+		struct sd_child *c = sd_add_child(st, pid, s, &a->peer, a->plen,
+						  conn ? conn : ++st->conn_seq);
 
 		c->relay = s->tls != NULL;
 		c->tls = pending;
-		s->active++;
+		if (!counted)
+			s->active++;
 	}
-	return true;
 }
 
 void sd_activate(struct sd_state *st, struct sd_socket *s, size_t i)

@@ -333,7 +333,7 @@ static int run(struct sd_state *st, int ready_fd)
 		close(ready_fd); /* never ready: EOF without a newline */
 	log_msg(LOG_INFO, "listening: %zu socket unit%s", st->nsocks, st->nsocks == 1 ? "" : "s");
 	for (;;) {
-		size_t n = 1, total = 0, first_listener, nctl, nunit, ntls;
+		size_t n = 1, total = 0, first_listener, nctl, nunit, nres;
 		long long now = sd_now_us(), wake = -1, ctl_wake;
 		int timeout;
 
@@ -341,7 +341,8 @@ static int run(struct sd_state *st, int ready_fd)
 			total += st->socks[i]->nl;
 		total += 1 + SD_MAX_CLIENTS; /* the control socket and its clients */
 		total += 3 * st->nunits; /* notify sockets, readiness and output pipes */
-		total += st->nchildren; /* TLS handshakes' results */
+		total +=
+			st->nchildren; /* TLS handshakes' results, TCP-wrapper checkers' verdicts */
 		if (!pfd || !map || total + 1 > cap) {
 			cap = total + 1;
 			pfd = xrealloc(pfd, cap * sizeof(*pfd));
@@ -351,8 +352,8 @@ static int run(struct sd_state *st, int ready_fd)
 		pfd[0].events = POLLIN;
 		nctl = sd_ctl_poll_fds(st, pfd + 1, cap - 1);
 		nunit = sd_units_poll_fds(st, pfd + 1 + nctl, cap - 1 - nctl);
-		ntls = sd_tls_poll_fds(st, pfd + 1 + nctl + nunit, cap - 1 - nctl - nunit);
-		n = first_listener = 1 + nctl + nunit + ntls;
+		nres = sd_results_poll_fds(st, pfd + 1 + nctl + nunit, cap - 1 - nctl - nunit);
+		n = first_listener = 1 + nctl + nunit + nres;
 		for (size_t i = 0; i < st->nsocks; i++) {
 			struct sd_socket *s = st->socks[i];
 
@@ -459,7 +460,7 @@ static int run(struct sd_state *st, int ready_fd)
 		/* after the listeners: a client waits on the handshake a new connection's fork
 		 * starts, nobody on a service's start (a result read late is read whole: the
 		 * pipes are non-blocking, and an fd reused since the poll finds nothing yet) */
-		sd_tls_handle(st, pfd + 1 + nctl + nunit, ntls);
+		sd_results_handle(st, pfd + 1 + nctl + nunit, nres);
 		sd_units_timers(st);
 		if (st->stopping && !units_running(st)) {
 			shutdown_state(st, sfd);

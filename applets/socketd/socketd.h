@@ -210,6 +210,14 @@ struct sd_child {
 	unsigned long conn;
 	bool relay; /* the TLS handshake and relay: its exit is not the instance's result */
 	struct sd_tls_pending *tls; /* the relay's handshake result still to come, or NULL */
+	bool checker; /* a TCP-wrapper decision that needed DNS (wrap.c): nor is its exit */
+	struct sd_wrap_check *check; /* its connection, while its verdict is to come */
+};
+
+/* an accepted connection's two ends (llen 0: the local one unknown) */
+struct sd_conn_addrs {
+	struct sockaddr_storage peer, local;
+	socklen_t plen, llen;
 };
 
 #define SD_MAX_WAIT 8
@@ -390,12 +398,11 @@ struct sd_tls;
 int sd_tls_load(const struct unit_file *u, struct sd_socket *s);
 void sd_tls_free(struct sd_tls *t);
 /* a TLS connection's first process, the unprivileged handshake and relay (its pid, -1); its
- * result, to come on *pending's pipe, starts the service: sd_tls_poll_fds, sd_tls_handle */
+ * result, to come on *pending's pipe, starts the service: sd_tls_result */
 struct sd_tls_pending;
 pid_t sd_tls_spawn(struct sd_state *st, struct sd_socket *s, const struct sd_spawn_req *rq,
 		   struct sd_tls_pending **pending);
-size_t sd_tls_poll_fds(const struct sd_state *st, struct pollfd *pfd, size_t max);
-void sd_tls_handle(struct sd_state *st, const struct pollfd *pfd, size_t n);
+int sd_tls_result_fd(const struct sd_tls_pending *p);
 void sd_tls_result(struct sd_state *st, size_t child); /* read it now, if it came */
 void sd_tls_pending_free(struct sd_tls_pending *p);
 void sd_tls_forget_keys(struct sd_state *st, const struct sd_socket *s);
@@ -408,8 +415,27 @@ void sd_tls_print(const struct sd_socket *s);
 void sd_connproc_setup(struct sd_state *st, const struct sd_socket *s, const int *keep, size_t n);
 void sd_connproc_drop(const struct sd_service *svc, const char *what);
 
+/* wrap.c: TCPWrap='s decision on a new connection: granted, refused (logged), or pending
+ * (a rule needs DNS: a process of the connection's own decides, the connection is held
+ * until its verdict, which sd_wrap_result reads and acts on) */
+enum { SD_WRAP_REFUSED, SD_WRAP_GRANTED, SD_WRAP_PENDING };
+struct sd_wrap_check;
+int sd_wrap_connection(struct sd_state *st, struct sd_socket *s, int fd,
+		       const struct sd_conn_addrs *a);
+int sd_wrap_result_fd(const struct sd_wrap_check *c);
+void sd_wrap_result(struct sd_state *st, size_t child); /* read it now, if it came */
+void sd_wrap_check_free(struct sd_wrap_check *c);
+
+/* conn.c: the pipes on which children's results are to come (a TLS handshake's, a
+ * TCP-wrapper checker's), polled; and those that are readable, read and acted on */
+size_t sd_results_poll_fds(const struct sd_state *st, struct pollfd *pfd, size_t max);
+void sd_results_handle(struct sd_state *st, const struct pollfd *pfd, size_t n);
 /* conn.c: handle readiness of listener i of s. */
 void sd_activate(struct sd_state *st, struct sd_socket *s, size_t i);
+/* start the service of connection fd (closed here); conn: the connection's number if a
+ * process of it runs already (its checker), 0 for a new one */
+void sd_conn_start(struct sd_state *st, struct sd_socket *s, int fd, const struct sd_conn_addrs *a,
+		   unsigned long conn);
 long long sd_now_us(void);
 
 #endif

@@ -489,19 +489,9 @@ pid_t sd_tls_spawn(struct sd_state *st, struct sd_socket *s, const struct sd_spa
 	return pid;
 }
 
-size_t sd_tls_poll_fds(const struct sd_state *st, struct pollfd *pfd, size_t max)
+int sd_tls_result_fd(const struct sd_tls_pending *p)
 {
-	size_t n = 0;
-
-	if (!ENABLE_TLS)
-		return 0;
-	for (size_t i = 0; i < st->nchildren && n < max; i++)
-		if (st->children[i].tls) {
-			pfd[n].fd = st->children[i].tls->result_fd;
-			pfd[n].events = POLLIN;
-			n++;
-		}
-	return n;
+	return p->result_fd;
 }
 
 /* A handshake's result: the service starts on the socketpair, as a plain instance would on
@@ -557,18 +547,4 @@ void sd_tls_result(struct sd_state *st, size_t i)
 	sd_tls_pending_free(p);
 	if (pid > 0) /* c may move: the table can grow */
 		sd_add_child(st, pid, s, &peer, plen, conn);
-}
-
-void sd_tls_handle(struct sd_state *st, const struct pollfd *pfd, size_t n)
-{
-	for (size_t k = 0; k < n; k++) {
-		if (!(pfd[k].revents & (POLLIN | POLLHUP | POLLERR)))
-			continue;
-		/* looked up by fd: a reap since the poll may have moved or ended entries */
-		for (size_t i = 0; i < st->nchildren; i++)
-			if (st->children[i].tls && st->children[i].tls->result_fd == pfd[k].fd) {
-				sd_tls_result(st, i);
-				break;
-			}
-	}
 }

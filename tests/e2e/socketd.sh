@@ -173,6 +173,53 @@ testing "TCPWrap: a user@ pattern (an ident lookup): refused" \
 	"timeout 10 socat -t 5 - TCP4:127.0.0.1:7040 </dev/null | wc -c" "0\n" "" ""
 printf 'echo-wrapped : 127.0.0.1\n' > "$T/allow"
 testing "TCPWrap: ... a plain rule again: served" "timeout 10 socat -t 5 - TCP4:127.0.0.1:7040 </dev/null" "served\n" "" ""
+# rules that need the client's host name: looked up in a process of the connection's own,
+# never in socketd's loop. In this mount namespace: a hosts file that names 127.0.0.2 only,
+# and a name server on 127.0.0.1 that never answers (it notes each query), so a lookup for
+# 127.0.0.3 waits out the resolver's timeout
+printf '127.0.0.1 localhost\n127.0.0.2 client.example.com\n' > "$T/hosts"
+printf 'nameserver 127.0.0.1\noptions timeout:5 attempts:1\n' > "$T/resolv.conf"
+chmod 644 "$T/hosts" "$T/resolv.conf"
+if mount --bind "$T/hosts" /etc/hosts && mount --bind "$T/resolv.conf" /etc/resolv.conf; then
+	python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("127.0.0.1", 53))
+open(sys.argv[1] + ".up", "w").close()
+while True:
+    s.recvfrom(512)
+    with open(sys.argv[1], "a") as f:
+        f.write("query\n")' "$T/dnsq" &
+	track_pid $!
+	wait_for 50 test -e "$T/dnsq.up"
+	printf 'echo-wrapped : .example.com\n' > "$T/allow"
+	printf 'ALL : ALL\n' > "$T/deny"
+	testing "TCPWrap by name: a client whose name matches .example.com is served" \
+		"timeout 10 socat -t 5 - TCP4:127.0.0.1:7040,bind=127.0.0.2 </dev/null" "served\n" "" ""
+	timeout 30 socat -t 20 - TCP4:127.0.0.1:7040,bind=127.0.0.3 </dev/null >"$T/stalled.out" 2>&1 &
+	stalled=$!
+	wait_for 50 test -s "$T/dnsq" # its lookup is under way
+	out=$(ask TCP4:127.0.0.1:7010 during)
+	active=$(timeout 5 "$GATEBOX" svcctl is-active wrapped.socket 2>&1)
+	if kill -0 "$stalled" 2>/dev/null; then waiting=yes; else waiting=no; fi
+	procs=$(ps -o user=,args= --ppid "$SD_PID")
+	check "TCPWrap by name: while a lookup waits on a dead name server, another socket is served" \
+		grep -qx "got=during" <<<"$out"
+	check "... and svcctl answers" test "$active" = active
+	check "... while that client still waits (socketd's loop did not)" test "$waiting" = yes
+	wait "$stalled"
+	check "TCPWrap by name: a client without a name is refused once its lookup fails, nothing sent" \
+		test ! -s "$T/stalled.out"
+	check "... and socketd logs the refusal with the rule" \
+		logged "wrapped.socket: refused connect from 127.0.0.3 (127.0.0.3) by $T/deny:1"
+	check "... the lookup ran in a process of socketd's own, as nobody" \
+		grep -q "^nobody .*socketd" <<<"$procs"
+	umount /etc/resolv.conf /etc/hosts
+else
+	skip "TCPWrap by name" "cannot bind-mount over /etc/hosts and /etc/resolv.conf"
+fi
+printf 'echo-wrapped : 127.0.0.1\n' > "$T/allow"
+printf 'ALL : [::1]\n' > "$T/deny"
 stop_socketd
 mkdir -p "$T/wrapno"
 printf '[Socket]\nListenStream=127.0.0.1:7098\nAccept=no\nTCPWrap=yes\n' > "$T/wrapno/n.socket"
