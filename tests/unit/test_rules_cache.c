@@ -162,6 +162,50 @@ static void test_busy_directory(const char *dir, const char *allow, const char *
 	}
 }
 
+/* no_lookups (socketd's loop): a decision that needs the client's name stops and says so;
+ * one that rules before the name decide is taken as usual */
+static bool decide_no_lookups(const char *allow, const char *deny, const char *allow_text,
+			      const char *client, bool *needs_lookup)
+{
+	struct rules_cache c;
+	struct rules_request rq;
+	struct rules_result res;
+	struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = htons(40000)};
+
+	write_text(allow, allow_text);
+	write_text(deny, "ALL : ALL\n");
+	rules_request_init(&rq, "sshd", &hooks, NULL);
+	if (rules_cache_init(&c, allow, deny, &rq) < 0)
+		return false;
+	rq.dry_run = true;
+	rq.no_lookups = true;
+	inet_pton(AF_INET, client, &sin.sin_addr);
+	rules_host_set_sockaddr(&rq.client, (struct sockaddr *)&sin, sizeof(sin));
+	rules_cache_access(&c, &rq, &res);
+	rules_cache_free(&c);
+	*needs_lookup = rq.needs_lookup;
+	return res.granted;
+}
+
+static void test_no_lookups(const char *allow, const char *deny)
+{
+	bool need, granted;
+
+	granted = decide_no_lookups(allow, deny, "sshd : 10.0.0.1\n", "10.0.0.1", &need);
+	CHECK("no_lookups: a numeric rule decides, no lookup wanted", granted && !need);
+	granted = decide_no_lookups(allow, deny, "sshd : 10.0.0.1\n", "10.0.0.2", &need);
+	CHECK("no_lookups: ... and numeric tables refuse without one", !granted && !need);
+	decide_no_lookups(allow, deny, "sshd : .example.com\n", "10.0.0.2", &need);
+	CHECK("no_lookups: a .domain rule wants the name", need);
+	decide_no_lookups(allow, deny, "sshd : KNOWN\n", "10.0.0.2", &need);
+	CHECK("no_lookups: KNOWN wants the name", need);
+	granted = decide_no_lookups(allow, deny, "sshd : 10.0.0.1\nsshd : PARANOID\n", "10.0.0.1",
+				    &need);
+	CHECK("no_lookups: a numeric rule before a name rule decides alone", granted && !need);
+	decide_no_lookups(allow, deny, "sshd : 10.0.0.1\nsshd : PARANOID\n", "10.0.0.2", &need);
+	CHECK("no_lookups: ... and a client it does not match gets to the name rule", need);
+}
+
 int main(void)
 {
 	static const char *const who[] = {"sshd", "in.telnetd", "in.ftpd", "vsftpd"};
@@ -235,6 +279,7 @@ int main(void)
 	      mismatches == 0);
 	CHECK("the comparison ran on enough decisions", decisions >= 30000);
 	test_busy_directory(dir, allow, deny);
+	test_no_lookups(allow, deny);
 	unlink(allow);
 	unlink(deny);
 	rmdir(dir);
