@@ -22,8 +22,9 @@ static void close_range_or_each(unsigned from, unsigned to)
 		return;
 	if (syscall(SYS_close_range, from, to, 0) == 0)
 		return;
-	/* before Linux 5.9 (or under an emulator that lacks it): what /proc says is open */
-	{
+	/* before Linux 5.9 (or under an emulator that lacks it): what /proc says is open, a
+	 * batch at a time until a pass finds none */
+	for (;;) {
 		DIR *d = opendir("/proc/self/fd");
 		int fds[1024], n = 0, dfd = d ? dirfd(d) : -1;
 		struct dirent *de;
@@ -37,6 +38,8 @@ static void close_range_or_each(unsigned from, unsigned to)
 		}
 		if (d)
 			closedir(d);
+		if (n == 0)
+			return;
 		while (n)
 			close(fds[--n]);
 	}

@@ -36,7 +36,9 @@ static void save(struct sd_state *st, FILE *fp)
 		if (st->children[i].sock)
 			fprintf(fp, "child %ld %s %lu %d\n", (long)st->children[i].pid,
 				st->children[i].sock->name, st->children[i].conn,
-				st->children[i].relay);
+				st->children[i].relay		  ? 1
+					: st->children[i].checker ? 2
+								  : 0);
 	for (size_t i = 0; i < st->nunits; i++) {
 		const struct sd_unit *u = st->units[i];
 
@@ -294,13 +296,15 @@ bool sd_restore(struct sd_state *st)
 			else
 				close(lfd); /* the unit changed or went: sd_bind_all does the rest */
 		} else if (strncmp(line, "child", 5) == 0 && (n == 2 || n == 4)) {
-			/* PID SOCKET [CONNECTION RELAY]: the two processes of a TLS connection
-			 * count once; a handshake's result still to come is lost (its pipe was
-			 * close-on-exec: the relay ends, the client is dropped) */
+			/* PID SOCKET [CONNECTION KIND]: the processes of a connection count once;
+			 * KIND 1 a TLS relay, 2 a TCP-wrapper lookup, 0 the service. A result still
+			 * to come is lost (its pipe was close-on-exec: the relay ends, the client
+			 * is dropped; the lookup's connection is closed) */
 			pid_t pid = (pid_t)num(w[0], &ok);
 			unsigned long conn = n == 4 ? (unsigned long)num(w[2], &ok)
 						    : ++st->conn_seq;
-			bool relay = n == 4 && num(w[3], &ok) != 0;
+			long kind = n == 4 ? num(w[3], &ok) : 0;
+			struct sd_child *c;
 
 			s = find_socket(st, w[1]);
 			if (!ok)
@@ -309,7 +313,9 @@ bool sd_restore(struct sd_state *st)
 				st->conn_seq = conn;
 			if (s && s->accept && !sd_connection_known(st, s, conn))
 				s->active++;
-			sd_add_child(st, pid, s, NULL, 0, conn)->relay = relay;
+			c = sd_add_child(st, pid, s, NULL, 0, conn);
+			c->relay = kind == 1;
+			c->checker = kind == 2;
 		} else if (strncmp(line, "failed", 6) == 0 && n == 3) {
 			long long since = num(w[2], &ok);
 

@@ -250,9 +250,11 @@ static void shutdown_state(struct sd_state *st, int sfd)
 	}
 	free(st->socks);
 	sd_units_free(st);
-	for (size_t i = 0; i < st->nchildren; i++)
+	for (size_t i = 0; i < st->nchildren; i++) {
 		if (st->children[i].tls)
 			sd_tls_pending_free(st->children[i].tls);
+		sd_wrap_check_free(st->children[i].check);
+	}
 	free(st->children);
 	free(st->argv);
 	free(st->exe);

@@ -1,41 +1,44 @@
 /* TCPWrap=: the in-process tcpd. A connection is checked against hosts.allow and
  * hosts.deny from the cached tables (libcommon/rules_cache.c) before anything is spawned.
  *
- * socketd's loop never waits on DNS: the decision there is made without lookups, and where
- * a rule needs the client's host name (a name, .domain, KNOWN, UNKNOWN, PARANOID, @netgroup,
- * %h/%n in a banner) it stops short (rules' no_lookups) and a process of the connection's own,
- * a fork of socketd (the tables already in its memory), decides again with the resolver,
- * unprivileged, and sends its verdict back on a pipe. The connection waits for it in
- * socketd and counts against MaxConnections= meanwhile; a grant starts the service as any
- * connection's would, a refusal is logged in socketd like its own. A slow or dead name
- * server stalls that one connection, never the other sockets, the control socket or the
- * services' supervision. */
+ * socketd's loop never waits on DNS: its decisions are made without lookups, and where a
+ * rule needs a host name (a name, .domain, KNOWN, UNKNOWN, LOCAL, PARANOID, @netgroup,
+ * %h/%n in a banner) the decision stops short (rules' no_lookups). A process of the
+ * connection's own, a fork of socketd, then looks the name up, unprivileged (the service's
+ * User= or nobody: a name server's answers are parsed there, never in root's socketd), and
+ * sends the names back on a pipe; socketd decides on them, as root as before (a /file
+ * pattern or a banner may be readable by root only), on the tables as they are then. The
+ * connection waits for that in socketd, counted against MaxConnections=; a grant starts the
+ * service as any connection's would. A slow or dead name server stalls that one
+ * connection, never the other sockets, the control socket or the services' supervision. */
 #include "socketd.h"
 
 #include <fcntl.h>
 #include <unistd.h>
 
-/* the connection, held while its checker decides */
+/* the connection, held while its names are looked up */
 struct sd_wrap_check {
 	int result_fd;
 	int conn_fd;
+	unsigned need; /* RULES_NEED_CLIENT, RULES_NEED_SERVER */
 	struct sd_conn_addrs a;
 };
 
-/* what a checker sends: its verdict and the line socketd logs for a refusal (one write,
- * under PIPE_BUF: whole or not at all) */
-struct verdict {
-	unsigned char granted, prio;
-	char msg[480];
+/* what a lookup process sends: the names asked for, as rules_host_name gives them (a
+ * name, "unknown" or "paranoid"). One write, under PIPE_BUF: whole or not at all. */
+struct names {
+	char client[RULES_STRING_MAX], server[RULES_STRING_MAX];
 };
 
-/* banners (the rules' banners option): held while the decision may still be taken again
- * elsewhere, so a client never gets the banner of a rule that did not decide */
+/* banners (the rules' banners option) are held while the decision may still be taken
+ * again with names, so a client never gets the banner of a rule that did not decide;
+ * sent, best effort, once it is final (up to BANNER_MAX: more would not fit a socket's
+ * buffer, which is all a banner gets anyway: socketd never waits on a client) */
+#define BANNER_MAX 65536
 struct banner {
 	int fd;
-	bool hold;
 	size_t len;
-	char buf[2048];
+	char *buf;
 };
 
 static void wrap_diag(void *ctx, int prio, const char *text)
@@ -44,86 +47,104 @@ static void wrap_diag(void *ctx, int prio, const char *text)
 	log_msg(prio, "%s", text);
 }
 
-/* best effort, never waiting: a client that reads nothing must not hold socketd (what does
- * not fit the socket's buffer is lost, the connection is closed anyway) */
-static void banner_send(int fd, const char *text, size_t len)
-{
-	if (fd >= 0 && send(fd, text, len, MSG_DONTWAIT | MSG_NOSIGNAL) < 0) {
-	}
-}
-
 static void wrap_banner(void *ctx, const char *text, size_t len)
 {
 	struct banner *b = ctx;
 
-	if (!b->hold) {
-		banner_send(b->fd, text, len);
+	if (b->fd < 0 || b->len >= BANNER_MAX)
 		return;
-	}
-	if (len > sizeof(b->buf) - b->len)
-		len = sizeof(b->buf) - b->len;
+	if (len > BANNER_MAX - b->len)
+		len = BANNER_MAX - b->len;
+	b->buf = xrealloc(b->buf, b->len + len);
 	memcpy(b->buf + b->len, text, len);
 	b->len += len;
 }
 
 static const struct rules_hooks wrap_hooks = {wrap_diag, NULL, wrap_banner};
 
-/* One decision from the tables as they are: 1 granted, 0 refused (v: the line to log), -1 a
- * rule needs a host name and lookups are not allowed here. */
+/* One decision from the tables as they are, never a lookup: 1 granted, 0 refused
+ * (logged), -1 a rule needs names not given (*need: which). */
 static int decide(struct sd_state *st, struct sd_socket *s, int fd, const struct sd_conn_addrs *a,
-		  bool lookups, struct verdict *v)
+		  const struct names *names, unsigned *need)
 {
 	struct rules_request rq;
 	struct rules_result res;
 	/* a TLS client gets no plaintext banner, only the close */
-	struct banner b = {.fd = s->tls ? -1 : fd, .hold = !lookups};
+	struct banner b = {.fd = s->tls ? -1 : fd};
+	int granted;
 
 	rules_request_init(&rq, s->wrap_name, &wrap_hooks, &b);
 	/* options that would run commands or change identity belong to tcpd, not to the
 	 * daemon: here allow/deny, banners and severity take effect */
 	rq.dry_run = true;
 	rq.decide_only = true;
-	rq.no_lookups = !lookups;
+	rq.no_lookups = true;
 	rq.fd = fd;
 	rules_host_set_sockaddr(&rq.client, (const struct sockaddr *)&a->peer, a->plen);
 	if (a->llen)
 		rules_host_set_sockaddr(&rq.server, (const struct sockaddr *)&a->local, a->llen);
+	if (names && names->client[0])
+		rules_host_set_name(&rq.client, names->client);
+	if (names && names->server[0] && a->llen)
+		rules_host_set_name(&rq.server, names->server);
+	/* the tables (re)loaded first: an edit is seen by the very next decision */
+	if (!st->rules_loaded) {
+		if (rules_cache_init(&st->rules, paths_get(PATHS_HOSTS_ALLOW),
+				     paths_get(PATHS_HOSTS_DENY), &rq) < 0)
+			return 0;
+		st->rules_loaded = true;
+		rules_cache_watch(
+			&st->rules); /* without inotify: a stat per table per connection */
+	} else {
+		rules_cache_refresh(&st->rules, &rq);
+	}
 	rules_cache_access(&st->rules, &rq, &res);
-	if (rq.needs_lookup)
+	*need = rq.needs_lookup;
+	if (rq.needs_lookup) {
+		free(b.buf);
 		return -1;
-	if (b.len)
-		banner_send(b.fd, b.buf, b.len);
-	v->msg[0] = '\0';
+	}
+	if (b.len && send(b.fd, b.buf, b.len, MSG_DONTWAIT | MSG_NOSIGNAL) < 0) {
+	}
+	free(b.buf);
+	granted = res.granted;
 	if (res.granted && rq.undecided) {
 		/* aclexec, twist or a user@ pattern would have had its say: tcpd's to decide */
-		v->prio = LOG_WARNING;
-		str_printf(v->msg, sizeof(v->msg),
-			   "refused connect from %s (%s): the tables need aclexec, twist or an "
-			   "ident lookup, which run under tcpd, not in socketd",
-			   rules_client(&rq), rules_host_addr(&rq.client));
-		return 0;
+		sd_socket_log(s, LOG_WARNING,
+			      "refused connect from %s (%s): the tables need aclexec, twist or an "
+			      "ident lookup, which run under tcpd, not in socketd",
+			      rules_client(&rq), rules_host_addr(&rq.client));
+		granted = 0;
+	} else if (!res.granted) {
+		sd_socket_log(s, rq.deny_severity, "refused connect from %s (%s)%s%s%s%d",
+			      rules_client(&rq), rules_host_addr(&rq.client),
+			      res.file ? " by " : "", res.file ? res.file : "", res.file ? ":" : "",
+			      res.file ? res.line : 0);
 	}
-	if (!res.granted) {
-		v->prio = (unsigned char)rq.deny_severity;
-		str_printf(v->msg, sizeof(v->msg), "refused connect from %s (%s)%s%s%s%d",
-			   rules_client(&rq), rules_host_addr(&rq.client), res.file ? " by " : "",
-			   res.file ? res.file : "", res.file ? ":" : "", res.file ? res.line : 0);
-	}
-	return res.granted;
+	return granted;
 }
 
-/* The checker: the decision again, with lookups, then its verdict to socketd. */
-static _Noreturn void checker(struct sd_state *st, struct sd_socket *s, int conn,
-			      const struct sd_conn_addrs *a, int result_fd)
+/* The lookup process: the names asked for, then to socketd. */
+static _Noreturn void lookup(struct sd_state *st, struct sd_socket *s,
+			     const struct sd_wrap_check *c, int result_fd)
 {
-	const int keep[] = {conn, result_fd};
-	struct verdict v;
+	const int keep[] = {result_fd};
+	struct rules_request rq;
+	struct names n;
 
 	sd_connproc_setup(st, s, keep, sizeof(keep) / sizeof(keep[0]));
 	sd_connproc_drop(&s->svc, "the TCP-wrapper lookup");
-	memset(&v, 0, sizeof(v));
-	v.granted = decide(st, s, conn, a, true, &v) == 1;
-	while (write(result_fd, &v, sizeof(v)) < 0 && errno == EINTR) {
+	memset(&n, 0, sizeof(n));
+	rules_request_init(&rq, s->wrap_name, &wrap_hooks, NULL);
+	rules_host_set_sockaddr(&rq.client, (const struct sockaddr *)&c->a.peer, c->a.plen);
+	if (c->a.llen)
+		rules_host_set_sockaddr(&rq.server, (const struct sockaddr *)&c->a.local,
+					c->a.llen);
+	if (c->need & RULES_NEED_CLIENT)
+		str_copy(n.client, sizeof(n.client), rules_host_name(&rq.client));
+	if (c->need & RULES_NEED_SERVER)
+		str_copy(n.server, sizeof(n.server), rules_host_name(&rq.server));
+	while (write(result_fd, &n, sizeof(n)) < 0 && errno == EINTR) {
 	}
 	_exit(0);
 }
@@ -141,52 +162,38 @@ void sd_wrap_check_free(struct sd_wrap_check *c)
 int sd_wrap_connection(struct sd_state *st, struct sd_socket *s, int fd,
 		       const struct sd_conn_addrs *a)
 {
-	struct rules_request rq;
-	struct verdict v;
 	struct sd_wrap_check *c;
+	unsigned need;
 	int r, result[2];
 	pid_t pid;
 
-	/* the tables (re)loaded here, in socketd: a checker decides on what socketd has */
-	rules_request_init(&rq, s->wrap_name, &wrap_hooks, NULL);
-	if (!st->rules_loaded) {
-		if (rules_cache_init(&st->rules, paths_get(PATHS_HOSTS_ALLOW),
-				     paths_get(PATHS_HOSTS_DENY), &rq) < 0)
-			return SD_WRAP_REFUSED;
-		st->rules_loaded = true;
-		rules_cache_watch(
-			&st->rules); /* without inotify: a stat per table per connection */
-	} else {
-		rules_cache_refresh(&st->rules, &rq);
-	}
-	r = decide(st, s, fd, a, false, &v);
-	if (r >= 0) {
-		if (v.msg[0])
-			sd_socket_log(s, v.prio, "%s", v.msg);
+	r = decide(st, s, fd, a, NULL, &need);
+	if (r >= 0)
 		return r ? SD_WRAP_GRANTED : SD_WRAP_REFUSED;
-	}
 	if (pipe2(result, O_CLOEXEC) < 0) {
 		log_errno(LOG_ERR, "%s: pipe for a TCP-wrapper lookup (connection refused)",
 			  s->name);
 		return SD_WRAP_REFUSED;
 	}
+	c = xcalloc(1, sizeof(*c));
+	c->result_fd = result[0];
+	c->conn_fd = fd;
+	c->need = need;
+	c->a = *a;
 	pid = fork();
 	if (pid == 0) {
 		close(result[0]);
-		checker(st, s, fd, a, result[1]);
+		lookup(st, s, c, result[1]);
 	}
 	close(result[1]);
 	if (pid < 0) {
 		log_errno(LOG_ERR, "%s: fork for a TCP-wrapper lookup (connection refused)",
 			  s->name);
-		close(result[0]);
+		c->conn_fd = -1; /* the caller closes it */
+		sd_wrap_check_free(c);
 		return SD_WRAP_REFUSED;
 	}
 	fcntl(result[0], F_SETFL, O_NONBLOCK);
-	c = xcalloc(1, sizeof(*c));
-	c->result_fd = result[0];
-	c->conn_fd = fd;
-	c->a = *a;
 	{
 		struct sd_child *ch = sd_add_child(st, pid, s, &a->peer, a->plen, ++st->conn_seq);
 
@@ -202,19 +209,21 @@ int sd_wrap_result_fd(const struct sd_wrap_check *c)
 	return c->result_fd;
 }
 
-/* A checker's verdict: the service starts (the connection keeps its count: the checker is
- * the same connection), or the connection is refused and logged. A checker that ended
- * without one refuses it. */
+/* A lookup's names: the decision on them, and the service starts (the connection keeps
+ * its count: the lookup was the same connection) or the refusal is logged. A lookup that
+ * ended without names refuses the connection. */
 void sd_wrap_result(struct sd_state *st, size_t i)
 {
 	struct sd_child *ch = &st->children[i];
 	struct sd_wrap_check *c = ch->check;
 	struct sd_socket *s = ch->sock;
 	unsigned long conn = ch->conn;
-	struct verdict v;
+	struct names n;
+	unsigned need;
 	ssize_t got;
+	int r;
 
-	while ((got = read(c->result_fd, &v, sizeof(v))) < 0 && errno == EINTR) {
+	while ((got = read(c->result_fd, &n, sizeof(n))) < 0 && errno == EINTR) {
 	}
 	if (got < 0 && errno == EAGAIN)
 		return; /* not yet */
@@ -223,21 +232,25 @@ void sd_wrap_result(struct sd_state *st, size_t i)
 		sd_wrap_check_free(c);
 		return;
 	}
-	if (got != (ssize_t)sizeof(v)) {
+	if (got != (ssize_t)sizeof(n)) {
 		char host[64];
 
 		net_format_host((const struct sockaddr *)&c->a.peer, c->a.plen, host, sizeof(host));
 		sd_socket_log(
 			s, LOG_ERR,
-			"refused connect from %s: its TCP-wrapper lookup ended without a verdict",
+			"refused connect from %s: its TCP-wrapper lookup ended without an answer",
 			host);
-		v.granted = 0;
-		v.msg[0] = '\0';
+		r = 0;
+	} else {
+		n.client[sizeof(n.client) - 1] = n.server[sizeof(n.server) - 1] = '\0';
+		r = decide(st, s, c->conn_fd, &c->a, &n, &need);
+		if (r < 0) /* the tables changed meanwhile and want another name */
+			sd_socket_log(
+				s, LOG_WARNING,
+				"refused connect from %s: the tables changed during its lookup",
+				n.client[0] ? n.client : "a client");
 	}
-	v.msg[sizeof(v.msg) - 1] = '\0';
-	if (v.msg[0])
-		sd_socket_log(s, v.prio, "%s", v.msg);
-	if (!v.granted) {
+	if (r <= 0) {
 		s->refused++;
 		sd_wrap_check_free(c);
 		return;

@@ -193,7 +193,11 @@ while True:
 	track_pid $!
 	wait_for 50 test -e "$T/dnsq.up"
 	printf 'echo-wrapped : .example.com\n' > "$T/allow"
-	printf 'ALL : ALL\n' > "$T/deny"
+	# refused by a list only root may read: the decision stays root's (socketd's), only
+	# the lookup runs unprivileged
+	printf '127.0.0.3\n' > "$T/blocklist"
+	chmod 600 "$T/blocklist"
+	printf 'ALL : %s\n' "$T/blocklist" > "$T/deny"
 	testing "TCPWrap by name: a client whose name matches .example.com is served" \
 		"timeout 10 socat -t 5 - TCP4:127.0.0.1:7040,bind=127.0.0.2 </dev/null" "served\n" "" ""
 	timeout 30 socat -t 20 - TCP4:127.0.0.1:7040,bind=127.0.0.3 </dev/null >"$T/stalled.out" 2>&1 &
@@ -208,7 +212,7 @@ while True:
 	check "... and svcctl answers" test "$active" = active
 	check "... while that client still waits (socketd's loop did not)" test "$waiting" = yes
 	wait "$stalled"
-	check "TCPWrap by name: a client without a name is refused once its lookup fails, nothing sent" \
+	check "TCPWrap by name: a client without a name, in a root-only deny list, is refused once its lookup fails" \
 		test ! -s "$T/stalled.out"
 	check "... and socketd logs the refusal with the rule" \
 		logged "wrapped.socket: refused connect from 127.0.0.3 (127.0.0.3) by $T/deny:1"
