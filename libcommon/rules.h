@@ -56,12 +56,10 @@ struct rules_request {
 	 * sets undecided, and the caller refuses: never a grant tcpd would not give */
 	bool decide_only, undecided;
 	/* no_lookups (socketd's loop, which must never wait on DNS): a rule that needs a host
-	 * name sets needs_lookup (which: RULES_NEED_CLIENT, RULES_NEED_SERVER) instead of
-	 * asking the resolver, and the decision stops short of its options; the caller has
-	 * the names looked up where it may wait, sets them (rules_host_set_name) and decides
-	 * again */
-	bool no_lookups;
-	unsigned needs_lookup;
+	 * name sets needs_lookup instead of asking the resolver, and the decision stops short
+	 * of its options; the caller has the names looked up where it may wait, sets them
+	 * (rules_host_set_name) and decides again */
+	bool no_lookups, needs_lookup;
 	unsigned rfc931_timeout; /* seconds (Debian: 10) */
 	int allow_severity, deny_severity;
 	bool verbose; /* report matched/option trace lines */
@@ -87,8 +85,6 @@ void rules_set_user(struct rules_request *rq, const char *user);
  * from text as tcpdmatch does (address verbatim, no socket address: the name is unknown). */
 void rules_host_set_sockaddr(struct rules_host *h, const struct sockaddr *sa, socklen_t len);
 void rules_host_set_addr_text(struct rules_host *h, const char *addr);
-#define RULES_NEED_CLIENT 1u
-#define RULES_NEED_SERVER 2u
 void rules_host_set_name(struct rules_host *h, const char *name);
 /* Read both endpoints of fd (tcpd's fd 0): getpeername/getsockname, MSG_PEEK for UDP. */
 int rules_request_from_fd(struct rules_request *rq, int fd);

@@ -142,7 +142,7 @@ static void lookup_name(struct rules_host *h)
 	if (h->salen == 0 || (h->sa.ss_family != AF_INET && h->sa.ss_family != AF_INET6))
 		return;
 	if (h->rq && h->rq->no_lookups) { /* not now, and nothing kept: asked again later */
-		h->rq->needs_lookup |= h == &h->rq->client ? RULES_NEED_CLIENT : RULES_NEED_SERVER;
+		h->rq->needs_lookup = true;
 		h->name[0] = '\0';
 		return;
 	}

@@ -145,10 +145,20 @@ static void opt_twist(struct opt_state *st, char *value)
 static void opt_setenv(struct opt_state *st, char *value)
 {
 	char *var_value = value + strcspn(value, " \t\r\n");
+	const char *name;
 
 	if (*var_value)
 		*var_value++ = '\0';
-	if (setenv(str_trim(value), str_trim(var_value), 1) < 0)
+	name = str_trim(value);
+	/* socketd's loop (decide_only) changes no environment: its own would be changed for
+	 * good, with values a client's name may choose; what setenv would refuse (tcpdmatch
+	 * and tcpd report it and deny) is refused alike */
+	if (st->rq->decide_only) {
+		if (!*name || strchr(name, '='))
+			fail(st, "%s", "memory allocation failure");
+		return;
+	}
+	if (setenv(name, str_trim(var_value), 1) < 0)
 		fail(st, "%s", "memory allocation failure");
 }
 
@@ -161,7 +171,8 @@ static void opt_umask(struct opt_state *st, char *value)
 		fail(st, "bad umask value: \"%s\"", value);
 		return;
 	}
-	umask((mode_t)mask);
+	if (!st->rq->decide_only) /* nor a umask: socketd's would apply to its own files */
+		umask((mode_t)mask);
 }
 
 static void opt_group(struct opt_state *st, char *value)

@@ -20,7 +20,6 @@
 struct sd_wrap_check {
 	int result_fd;
 	int conn_fd;
-	unsigned need; /* RULES_NEED_CLIENT, RULES_NEED_SERVER */
 	struct sd_conn_addrs a;
 };
 
@@ -62,10 +61,25 @@ static void wrap_banner(void *ctx, const char *text, size_t len)
 
 static const struct rules_hooks wrap_hooks = {wrap_diag, NULL, wrap_banner};
 
+/* a name from the lookup process, which is unprivileged and parses what a name server
+ * says: trusted no further than a name (an address-shaped one is paranoid, as libwrap
+ * makes a reverse answer that looks like an address; the characters are sanitised) */
+static void set_name(struct rules_host *h, const char *name)
+{
+	unsigned int a4;
+	unsigned char a6[16];
+
+	if (!name[0])
+		return; /* not looked up: a rule that needs it refuses */
+	if (rules_inet_addr(name, &a4) == 0 || rules_inet6(name, a6) == 0)
+		name = RULES_PARANOID;
+	rules_host_set_name(h, name);
+}
+
 /* One decision from the tables as they are, never a lookup: 1 granted, 0 refused
- * (logged), -1 a rule needs names not given (*need: which). */
+ * (logged), -1 a rule needs a name not given. */
 static int decide(struct sd_state *st, struct sd_socket *s, int fd, const struct sd_conn_addrs *a,
-		  const struct names *names, unsigned *need)
+		  const struct names *names)
 {
 	struct rules_request rq;
 	struct rules_result res;
@@ -83,10 +97,11 @@ static int decide(struct sd_state *st, struct sd_socket *s, int fd, const struct
 	rules_host_set_sockaddr(&rq.client, (const struct sockaddr *)&a->peer, a->plen);
 	if (a->llen)
 		rules_host_set_sockaddr(&rq.server, (const struct sockaddr *)&a->local, a->llen);
-	if (names && names->client[0])
-		rules_host_set_name(&rq.client, names->client);
-	if (names && names->server[0] && a->llen)
-		rules_host_set_name(&rq.server, names->server);
+	if (names) {
+		set_name(&rq.client, names->client);
+		if (a->llen)
+			set_name(&rq.server, names->server);
+	}
 	/* the tables (re)loaded first: an edit is seen by the very next decision */
 	if (!st->rules_loaded) {
 		if (rules_cache_init(&st->rules, paths_get(PATHS_HOSTS_ALLOW),
@@ -99,7 +114,6 @@ static int decide(struct sd_state *st, struct sd_socket *s, int fd, const struct
 		rules_cache_refresh(&st->rules, &rq);
 	}
 	rules_cache_access(&st->rules, &rq, &res);
-	*need = rq.needs_lookup;
 	if (rq.needs_lookup) {
 		free(b.buf);
 		return -1;
@@ -140,9 +154,10 @@ static _Noreturn void lookup(struct sd_state *st, struct sd_socket *s,
 	if (c->a.llen)
 		rules_host_set_sockaddr(&rq.server, (const struct sockaddr *)&c->a.local,
 					c->a.llen);
-	if (c->need & RULES_NEED_CLIENT)
-		str_copy(n.client, sizeof(n.client), rules_host_name(&rq.client));
-	if (c->need & RULES_NEED_SERVER)
+	/* both names, whichever the first decision stopped at: on the real names it may go
+	 * past the rule it stopped at and need the other */
+	str_copy(n.client, sizeof(n.client), rules_host_name(&rq.client));
+	if (c->a.llen)
 		str_copy(n.server, sizeof(n.server), rules_host_name(&rq.server));
 	while (write(result_fd, &n, sizeof(n)) < 0 && errno == EINTR) {
 	}
@@ -163,11 +178,10 @@ int sd_wrap_connection(struct sd_state *st, struct sd_socket *s, int fd,
 		       const struct sd_conn_addrs *a)
 {
 	struct sd_wrap_check *c;
-	unsigned need;
 	int r, result[2];
 	pid_t pid;
 
-	r = decide(st, s, fd, a, NULL, &need);
+	r = decide(st, s, fd, a, NULL);
 	if (r >= 0)
 		return r ? SD_WRAP_GRANTED : SD_WRAP_REFUSED;
 	if (pipe2(result, O_CLOEXEC) < 0) {
@@ -178,7 +192,6 @@ int sd_wrap_connection(struct sd_state *st, struct sd_socket *s, int fd,
 	c = xcalloc(1, sizeof(*c));
 	c->result_fd = result[0];
 	c->conn_fd = fd;
-	c->need = need;
 	c->a = *a;
 	pid = fork();
 	if (pid == 0) {
@@ -219,7 +232,6 @@ void sd_wrap_result(struct sd_state *st, size_t i)
 	struct sd_socket *s = ch->sock;
 	unsigned long conn = ch->conn;
 	struct names n;
-	unsigned need;
 	ssize_t got;
 	int r;
 
@@ -243,12 +255,15 @@ void sd_wrap_result(struct sd_state *st, size_t i)
 		r = 0;
 	} else {
 		n.client[sizeof(n.client) - 1] = n.server[sizeof(n.server) - 1] = '\0';
-		r = decide(st, s, c->conn_fd, &c->a, &n, &need);
-		if (r < 0) /* the tables changed meanwhile and want another name */
-			sd_socket_log(
-				s, LOG_WARNING,
-				"refused connect from %s: the tables changed during its lookup",
-				n.client[0] ? n.client : "a client");
+		r = decide(st, s, c->conn_fd, &c->a, &n);
+		if (r < 0) { /* both names given: never, but never a grant either */
+			char host[64];
+
+			net_format_host((const struct sockaddr *)&c->a.peer, c->a.plen, host,
+					sizeof(host));
+			sd_socket_log(s, LOG_ERR, "refused connect from %s: no name for its rules",
+				      host);
+		}
 	}
 	if (r <= 0) {
 		s->refused++;

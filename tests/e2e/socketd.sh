@@ -173,6 +173,12 @@ testing "TCPWrap: a user@ pattern (an ident lookup): refused" \
 	"timeout 10 socat -t 5 - TCP4:127.0.0.1:7040 </dev/null | wc -c" "0\n" "" ""
 printf 'echo-wrapped : 127.0.0.1\n' > "$T/allow"
 testing "TCPWrap: ... a plain rule again: served" "timeout 10 socat -t 5 - TCP4:127.0.0.1:7040 </dev/null" "served\n" "" ""
+umask_before=$(awk '/^Umask:/ { print $2 }' "/proc/$SD_PID/status")
+printf 'echo-wrapped : 127.0.0.1 : umask 0777\n' > "$T/allow"
+testing "TCPWrap: a rule with a umask option serves" "timeout 10 socat -t 5 - TCP4:127.0.0.1:7040 </dev/null" "served\n" "" ""
+check "... and leaves socketd's own umask alone ($umask_before)" \
+	test "$(awk '/^Umask:/ { print $2 }' "/proc/$SD_PID/status")" = "$umask_before"
+printf 'echo-wrapped : 127.0.0.1\n' > "$T/allow"
 # rules that need the client's host name: looked up in a process of the connection's own,
 # never in socketd's loop. In this mount namespace: a hosts file that names 127.0.0.2 only,
 # and a name server on 127.0.0.1 that never answers (it notes each query), so a lookup for
@@ -200,6 +206,12 @@ while True:
 	printf 'ALL : %s\n' "$T/blocklist" > "$T/deny"
 	testing "TCPWrap by name: a client whose name matches .example.com is served" \
 		"timeout 10 socat -t 5 - TCP4:127.0.0.1:7040,bind=127.0.0.2 </dev/null" "served\n" "" ""
+	# decided without names, the first rule stops the scan (the client's name wanted); on
+	# the real name it does not match, and the second needs the server's name too
+	printf 'echo-wrapped : UNKNOWN : deny\necho-wrapped@localhost : ALL\n' > "$T/allow"
+	testing "TCPWrap by name: a rule reached only once the client's name is known gets the server's name too" \
+		"timeout 10 socat -t 5 - TCP4:127.0.0.1:7040,bind=127.0.0.2 </dev/null" "served\n" "" ""
+	printf 'echo-wrapped : .example.com\n' > "$T/allow"
 	timeout 30 socat -t 20 - TCP4:127.0.0.1:7040,bind=127.0.0.3 </dev/null >"$T/stalled.out" 2>&1 &
 	stalled=$!
 	wait_for 50 test -s "$T/dnsq" # its lookup is under way
