@@ -39,6 +39,19 @@ static void save(struct sd_state *st, FILE *fp)
 				st->children[i].relay		  ? 1
 					: st->children[i].checker ? 2
 								  : 0);
+	/* a TCP-wrapper lookup's connection, held for its names: carried over whole (its
+	 * addresses are the connection's own, asked again) */
+	for (size_t i = 0; i < st->nchildren; i++) {
+		int result_fd, conn_fd;
+
+		if (st->children[i].sock && st->children[i].check &&
+		    sd_wrap_check_fds(st->children[i].check, &result_fd, &conn_fd)) {
+			fprintf(fp, "lookup %ld %d %d\n", (long)st->children[i].pid, result_fd,
+				conn_fd);
+			keep_fd(result_fd);
+			keep_fd(conn_fd);
+		}
+	}
 	for (size_t i = 0; i < st->nunits; i++) {
 		const struct sd_unit *u = st->units[i];
 
@@ -316,6 +329,21 @@ bool sd_restore(struct sd_state *st)
 			c = sd_add_child(st, pid, s, NULL, 0, conn);
 			c->relay = kind == 1;
 			c->checker = kind == 2;
+		} else if (strncmp(line, "lookup", 6) == 0 && n == 3) {
+			/* PID RESULT CONNECTION, after its "child" line */
+			pid_t pid = (pid_t)num(w[0], &ok);
+			int result_fd = take_fd((int)num(w[1], &ok));
+			int conn_fd = take_fd((int)num(w[2], &ok));
+			struct sd_child *c = NULL;
+
+			for (size_t i = 0; ok && i < st->nchildren && !c; i++)
+				if (st->children[i].pid == pid && st->children[i].checker &&
+				    st->children[i].sock && !st->children[i].check)
+					c = &st->children[i];
+			if (c)
+				c->check = sd_wrap_check_restore(result_fd, conn_fd);
+			else if (ok)
+				close(result_fd), close(conn_fd);
 		} else if (strncmp(line, "failed", 6) == 0 && n == 3) {
 			long long since = num(w[2], &ok);
 

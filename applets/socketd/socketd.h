@@ -423,6 +423,9 @@ struct sd_wrap_check;
 int sd_wrap_connection(struct sd_state *st, struct sd_socket *s, int fd,
 		       const struct sd_conn_addrs *a);
 int sd_wrap_result_fd(const struct sd_wrap_check *c);
+/* daemon-reexec: its two fds (false when it holds no connection), and the check again */
+bool sd_wrap_check_fds(const struct sd_wrap_check *c, int *result_fd, int *conn_fd);
+struct sd_wrap_check *sd_wrap_check_restore(int result_fd, int conn_fd);
 void sd_wrap_result(struct sd_state *st, size_t child); /* read it now, if it came */
 void sd_wrap_check_free(struct sd_wrap_check *c);
 

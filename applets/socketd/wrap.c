@@ -217,6 +217,32 @@ int sd_wrap_connection(struct sd_state *st, struct sd_socket *s, int fd,
 	return SD_WRAP_PENDING;
 }
 
+bool sd_wrap_check_fds(const struct sd_wrap_check *c, int *result_fd, int *conn_fd)
+{
+	*result_fd = c->result_fd;
+	*conn_fd = c->conn_fd;
+	return c->conn_fd >= 0;
+}
+
+/* after daemon-reexec: the same connection, its addresses asked of it again */
+struct sd_wrap_check *sd_wrap_check_restore(int result_fd, int conn_fd)
+{
+	struct sd_wrap_check *c = xcalloc(1, sizeof(*c));
+
+	c->result_fd = result_fd;
+	c->conn_fd = conn_fd;
+	c->a.plen = sizeof(c->a.peer);
+	c->a.llen = sizeof(c->a.local);
+	if (getsockname(conn_fd, (struct sockaddr *)&c->a.local, &c->a.llen) < 0)
+		c->a.llen = 0;
+	if (getpeername(conn_fd, (struct sockaddr *)&c->a.peer, &c->a.plen) < 0) {
+		close(conn_fd); /* the client went: nothing to decide on */
+		c->conn_fd = -1;
+		c->a.plen = 0;
+	}
+	return c;
+}
+
 int sd_wrap_result_fd(const struct sd_wrap_check *c)
 {
 	return c->result_fd;
@@ -240,7 +266,7 @@ void sd_wrap_result(struct sd_state *st, size_t i)
 	if (got < 0 && errno == EAGAIN)
 		return; /* not yet */
 	ch->check = NULL;
-	if (!s || st->stopping) {
+	if (!s || st->stopping || c->conn_fd < 0) {
 		sd_wrap_check_free(c);
 		return;
 	}

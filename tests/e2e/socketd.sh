@@ -230,6 +230,17 @@ while True:
 		logged "wrapped.socket: refused connect from 127.0.0.3 (127.0.0.3) by $T/deny:1"
 	check "... the lookup ran in a process of socketd's own, as nobody" \
 		grep -q "^nobody .*socketd" <<<"$procs"
+	# a lookup in flight across daemon-reexec: its connection is carried over and decided
+	# by the new process (no name: UNKNOWN)
+	printf 'echo-wrapped : .example.com UNKNOWN\n' > "$T/allow"
+	queries=$(wc -l <"$T/dnsq")
+	timeout 30 socat -t 20 - TCP4:127.0.0.1:7040,bind=127.0.0.4 </dev/null >"$T/reexec-lookup.out" 2>&1 &
+	pending=$!
+	wait_for 50 bash -c "[ \$(wc -l <'$T/dnsq') -gt $queries ]"
+	"$GATEBOX" svcctl daemon-reexec >>"$T/reexec-out" 2>&1
+	wait "$pending"
+	check "TCPWrap by name: a connection whose lookup spans daemon-reexec is served after it" \
+		grep -qx served "$T/reexec-lookup.out"
 	umount /etc/resolv.conf /etc/hosts
 else
 	skip "TCPWrap by name" "cannot bind-mount over /etc/hosts and /etc/resolv.conf"
