@@ -104,7 +104,9 @@ void sd_children_orphan(struct sd_state *st, const struct sd_socket *s)
 /* the pipe a child's result is to come on, or -1 */
 static int result_fd(const struct sd_child *c)
 {
-	return c->tls ? sd_tls_result_fd(c->tls) : c->check ? sd_wrap_result_fd(c->check) : -1;
+	if (ENABLE_TLS && c->tls)
+		return sd_tls_result_fd(c->tls);
+	return c->check ? sd_wrap_result_fd(c->check) : -1;
 }
 
 size_t sd_results_poll_fds(const struct sd_state *st, struct pollfd *pfd, size_t max)
@@ -128,7 +130,7 @@ void sd_results_handle(struct sd_state *st, const struct pollfd *pfd, size_t n)
 		/* looked up by fd: a reap since the poll may have moved or ended entries */
 		for (size_t i = 0; i < st->nchildren; i++)
 			if (result_fd(&st->children[i]) == pfd[k].fd) {
-				if (st->children[i].tls)
+				if (ENABLE_TLS && st->children[i].tls)
 					sd_tls_result(st, i);
 				else
 					sd_wrap_result(st, i);

@@ -39,6 +39,11 @@ static void save(struct sd_state *st, FILE *fp)
 				st->children[i].relay		  ? 1
 					: st->children[i].checker ? 2
 								  : 0);
+	/* a TLS handshake's result still to come: its pipe, the service's end of the
+	 * socketpair and what the service's start needs */
+	for (size_t i = 0; i < st->nchildren; i++)
+		if (ENABLE_TLS && st->children[i].sock && st->children[i].tls)
+			sd_tls_pending_save(fp, &st->children[i]);
 	/* a TCP-wrapper lookup's connection, held for its names: carried over whole (its
 	 * addresses are the connection's own, asked again) */
 	for (size_t i = 0; i < st->nchildren; i++) {
@@ -130,6 +135,34 @@ static struct sd_socket *find_socket(struct sd_state *st, const char *name)
 		if (strcmp(st->socks[i]->name, name) == 0)
 			return st->socks[i];
 	return NULL;
+}
+
+/* a socket address as hex (" -" when none), and back: its length, 0 for "-" or junk */
+void sd_state_put_addr(FILE *fp, const struct sockaddr_storage *ss, socklen_t len)
+{
+	const unsigned char *b = (const unsigned char *)ss;
+
+	fputs(len ? " " : " -", fp);
+	for (socklen_t i = 0; i < len && i < sizeof(*ss); i++)
+		fprintf(fp, "%02x", b[i]);
+}
+
+socklen_t sd_state_get_addr(const char *hex, struct sockaddr_storage *ss)
+{
+	size_t len = strlen(hex);
+	unsigned char *b = (unsigned char *)ss;
+
+	memset(ss, 0, sizeof(*ss));
+	if (len % 2 || len / 2 > sizeof(*ss) || strcmp(hex, "-") == 0)
+		return 0;
+	for (size_t i = 0; i < len; i++) { /* by hand: sscanf would link libc's scanf */
+		const char *digits = "0123456789abcdef", *d = strchr(digits, hex[i]);
+
+		if (!hex[i] || !d)
+			return 0;
+		b[i / 2] = (unsigned char)(b[i / 2] << 4 | (d - digits));
+	}
+	return (socklen_t)(len / 2);
 }
 
 /* an fd the old process handed over, close-on-exec again */
@@ -344,6 +377,16 @@ bool sd_restore(struct sd_state *st)
 				c->check = sd_wrap_check_restore(result_fd, conn_fd);
 			else if (ok)
 				close(result_fd), close(conn_fd);
+		} else if (ENABLE_TLS && strncmp(line, "tls", 3) == 0 && n == 8) {
+			/* PID RESULT PLAIN UNIT PEER LOCAL HOST LHOST, after its "child" line */
+			pid_t pid = (pid_t)num(w[0], &ok);
+			struct sd_child *c = NULL;
+
+			for (size_t i = 0; ok && i < st->nchildren && !c; i++)
+				if (st->children[i].pid == pid && st->children[i].relay &&
+				    st->children[i].sock && !st->children[i].tls)
+					c = &st->children[i];
+			sd_tls_pending_load(c, w);
 		} else if (strncmp(line, "failed", 6) == 0 && n == 3) {
 			long long since = num(w[2], &ok);
 

@@ -405,9 +405,17 @@ pid_t sd_tls_spawn(struct sd_state *st, struct sd_socket *s, const struct sd_spa
 int sd_tls_result_fd(const struct sd_tls_pending *p);
 void sd_tls_result(struct sd_state *st, size_t child); /* read it now, if it came */
 void sd_tls_pending_free(struct sd_tls_pending *p);
+/* daemon-reexec: a relay's pending result as a state record ("tls ..."), and back from
+ * its words (c NULL: no such relay here, its fds are closed) */
+void sd_tls_pending_save(FILE *fp, const struct sd_child *c);
+void sd_tls_pending_load(struct sd_child *c, char **w);
 void sd_tls_forget_keys(struct sd_state *st, const struct sd_socket *s);
 void sd_tls_status(const struct sd_socket *s, struct ctl_reply *r);
 void sd_tls_print(const struct sd_socket *s);
+
+/* reexec.c: a socket address in a state record, as hex (" -" for none), and back */
+void sd_state_put_addr(FILE *fp, const struct sockaddr_storage *ss, socklen_t len);
+socklen_t sd_state_get_addr(const char *hex, struct sockaddr_storage *ss);
 
 /* connproc.c: a connection's own process, forked from socketd: its set-up (signals, fds
  * but keep, other units' keys), then its identity (the service's or nobody's; what says

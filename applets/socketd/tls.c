@@ -426,6 +426,47 @@ struct sd_tls_pending {
 	bool have_host, have_lhost;
 };
 
+/* daemon-reexec: one record, its fds kept open across the exec */
+void sd_tls_pending_save(FILE *fp, const struct sd_child *c)
+{
+	const struct sd_tls_pending *p = c->tls;
+
+	fprintf(fp, "tls %ld %d %d %s", (long)c->pid, p->result_fd, p->plain_fd, p->unit_name);
+	sd_state_put_addr(fp, &c->peer, c->peer_len);
+	sd_state_put_addr(fp, &p->local, p->llen);
+	fprintf(fp, " %s %s\n", p->have_host ? p->host : "-", p->have_lhost ? p->lhost : "-");
+	fcntl(p->result_fd, F_SETFD, 0);
+	fcntl(p->plain_fd, F_SETFD, 0);
+}
+
+/* and back, into relay c (NULL: its process is not known here, the fds are closed) */
+void sd_tls_pending_load(struct sd_child *c, char **w)
+{
+	int result_fd = (int)strtol(w[1], NULL, 10), plain_fd = (int)strtol(w[2], NULL, 10);
+	struct sd_tls_pending *p;
+
+	if (result_fd < 3 || plain_fd < 3)
+		return;
+	fcntl(result_fd, F_SETFD, FD_CLOEXEC);
+	fcntl(plain_fd, F_SETFD, FD_CLOEXEC);
+	if (!c) {
+		close(result_fd);
+		close(plain_fd);
+		return;
+	}
+	p = xcalloc(1, sizeof(*p));
+	p->result_fd = result_fd;
+	p->plain_fd = plain_fd;
+	str_copy(p->unit_name, sizeof(p->unit_name), w[3]);
+	c->peer_len = sd_state_get_addr(w[4], &c->peer);
+	p->llen = sd_state_get_addr(w[5], &p->local);
+	if ((p->have_host = strcmp(w[6], "-") != 0))
+		str_copy(p->host, sizeof(p->host), w[6]);
+	if ((p->have_lhost = strcmp(w[7], "-") != 0))
+		str_copy(p->lhost, sizeof(p->lhost), w[7]);
+	c->tls = p;
+}
+
 void sd_tls_pending_free(struct sd_tls_pending *p)
 {
 	if (!p)

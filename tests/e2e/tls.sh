@@ -339,6 +339,27 @@ testing "after daemon-reexec a TLS socket serves" "$(declare -f sc); P=$P; sc 74
 	"TLSv1.3\n" "" ""
 check "... and the spares of the process before the re-exec ended" \
 	wait_for 50 sh -c "[ \"\$(pgrep -c -P $SD_PID -u 65534)\" -le 1 ]"
+# a handshake that starts before daemon-reexec and ends after it: its result comes to the
+# new process, which starts its service
+timeout 60 python3 -c '
+import os, socket, ssl, sys, time
+s = socket.create_connection(("127.0.0.1", 7443))
+open(sys.argv[1], "w").close()
+while not os.path.exists(sys.argv[2]):
+    time.sleep(0.05)
+ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+ctx.check_hostname = False
+ctx.verify_mode = ssl.CERT_NONE
+t = ctx.wrap_socket(s)
+print(t.recv(4096).decode().split()[1])
+' "$T/tls-connected" "$T/tls-reexeced" >"$T/tls-reexec.out" 2>&1 &
+across=$!
+wait_for 50 test -e "$T/tls-connected"
+"$GATEBOX" svcctl daemon-reexec
+touch "$T/tls-reexeced"
+wait "$across"
+testing "a handshake begun before daemon-reexec and ended after it gets its service" \
+	"cat $T/tls-reexec.out" "TLSv1.3\n" "" ""
 
 # --- status
 testing "svcctl status shows the certificate's subject and expiry" \
