@@ -1,4 +1,4 @@
-/* Whole writes, passed descriptors (see fdio.h). */
+/* Whole writes, whole records, passed descriptors (see fdio.h). */
 #include "common.h"
 #include "fdio.h"
 
@@ -21,6 +21,17 @@ int fd_write_all(int fd, const void *p, size_t n)
 		n -= (size_t)w;
 	}
 	return 0;
+}
+
+int fd_read_record(int fd, void *p, size_t len)
+{
+	ssize_t got;
+
+	while ((got = read(fd, p, len)) < 0 && errno == EINTR) {
+	}
+	if (got < 0 && errno == EAGAIN)
+		return 0;
+	return got >= 0 && (size_t)got == len ? 1 : -1;
 }
 
 union fd_control {

@@ -13,7 +13,7 @@
 
 #define STATE_ENV "GATEBOX_SOCKETD_STATE"
 
-static void keep_fd(int fd)
+void sd_state_keep_fd(int fd)
 {
 	if (fd >= 0)
 		fcntl(fd, F_SETFD, 0);
@@ -29,7 +29,7 @@ static void save(struct sd_state *st, FILE *fp)
 		for (size_t j = 0; j < s->nl; j++)
 			if (s->l[j].fd >= 0) {
 				fprintf(fp, "listener %s %zu %d\n", s->name, j, s->l[j].fd);
-				keep_fd(s->l[j].fd);
+				sd_state_keep_fd(s->l[j].fd);
 			}
 	}
 	for (size_t i = 0; i < st->nchildren; i++)
@@ -53,8 +53,8 @@ static void save(struct sd_state *st, FILE *fp)
 		    sd_wrap_check_fds(st->children[i].check, &result_fd, &conn_fd)) {
 			fprintf(fp, "lookup %ld %d %d\n", (long)st->children[i].pid, result_fd,
 				conn_fd);
-			keep_fd(result_fd);
-			keep_fd(conn_fd);
+			sd_state_keep_fd(result_fd);
+			sd_state_keep_fd(conn_fd);
 		}
 	}
 	for (size_t i = 0; i < st->nunits; i++) {
@@ -71,17 +71,17 @@ static void save(struct sd_state *st, FILE *fp)
 			u->ready_pipe, u->out_pipe, u->out_w);
 		if (u->status_text[0])
 			fprintf(fp, "status %s %s\n", u->svc.name, u->status_text);
-		keep_fd(u->notify_sock);
-		keep_fd(u->ready_pipe);
-		keep_fd(u->out_pipe);
-		keep_fd(u->out_w);
+		sd_state_keep_fd(u->notify_sock);
+		sd_state_keep_fd(u->ready_pipe);
+		sd_state_keep_fd(u->out_pipe);
+		sd_state_keep_fd(u->out_w);
 	}
 	if (st->failed_name[0])
 		fprintf(fp, "failed %s %s %lld\n", st->failed_name, st->failed_result,
 			st->failed_since);
 	if (st->ctl_fd >= 0) {
 		fprintf(fp, "ctl %d\n", st->ctl_fd);
-		keep_fd(st->ctl_fd);
+		sd_state_keep_fd(st->ctl_fd);
 	}
 }
 
@@ -165,8 +165,7 @@ socklen_t sd_state_get_addr(const char *hex, struct sockaddr_storage *ss)
 	return (socklen_t)(len / 2);
 }
 
-/* an fd the old process handed over, close-on-exec again */
-static int take_fd(int fd)
+int sd_state_take_fd(int fd)
 {
 	if (fd >= 0)
 		fcntl(fd, F_SETFD, FD_CLOEXEC);
@@ -263,10 +262,10 @@ static void restore_unit(struct sd_state *st, char *line)
 	u->runs = runs;
 	u->ready = ready;
 	u->stop_requested = stopreq;
-	u->notify_sock = take_fd(ns);
-	u->ready_pipe = take_fd(rp);
-	u->out_pipe = take_fd(op);
-	u->out_w = take_fd(ow);
+	u->notify_sock = sd_state_take_fd(ns);
+	u->ready_pipe = sd_state_take_fd(rp);
+	u->out_pipe = sd_state_take_fd(op);
+	u->out_w = sd_state_take_fd(ow);
 	if (ns >= 0)
 		str_printf(u->notify_path, sizeof(u->notify_path), "%s/notify/%s",
 			   paths_get(PATHS_RUN_DIR), name);
@@ -336,7 +335,7 @@ bool sd_restore(struct sd_state *st)
 			if (!ok)
 				continue;
 			s = find_socket(st, name);
-			take_fd(lfd);
+			sd_state_take_fd(lfd);
 			if (s && idx < s->nl && s->l[idx].fd < 0)
 				s->l[idx].fd = lfd;
 			else
@@ -365,8 +364,8 @@ bool sd_restore(struct sd_state *st)
 		} else if (strncmp(line, "lookup", 6) == 0 && n == 3) {
 			/* PID RESULT CONNECTION, after its "child" line */
 			pid_t pid = (pid_t)num(w[0], &ok);
-			int result_fd = take_fd((int)num(w[1], &ok));
-			int conn_fd = take_fd((int)num(w[2], &ok));
+			int result_fd = sd_state_take_fd((int)num(w[1], &ok));
+			int conn_fd = sd_state_take_fd((int)num(w[2], &ok));
 			struct sd_child *c = NULL;
 
 			for (size_t i = 0; ok && i < st->nchildren && !c; i++)
@@ -399,7 +398,7 @@ bool sd_restore(struct sd_state *st)
 			int lfd = (int)num(w[0], &ok);
 
 			if (ok)
-				st->ctl_fd = take_fd(lfd);
+				st->ctl_fd = sd_state_take_fd(lfd);
 		}
 	}
 	fclose(fp);

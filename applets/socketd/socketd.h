@@ -413,6 +413,10 @@ void sd_tls_forget_keys(struct sd_state *st, const struct sd_socket *s);
 void sd_tls_status(const struct sd_socket *s, struct ctl_reply *r);
 void sd_tls_print(const struct sd_socket *s);
 
+/* reexec.c: an fd a state record names, kept open across the exec (close-on-exec cleared),
+ * and taken over by the new process (close-on-exec again; returns it) */
+void sd_state_keep_fd(int fd);
+int sd_state_take_fd(int fd);
 /* reexec.c: a socket address in a state record, as hex (" -" for none), and back */
 void sd_state_put_addr(FILE *fp, const struct sockaddr_storage *ss, socklen_t len);
 socklen_t sd_state_get_addr(const char *hex, struct sockaddr_storage *ss);

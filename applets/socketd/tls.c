@@ -435,8 +435,8 @@ void sd_tls_pending_save(FILE *fp, const struct sd_child *c)
 	sd_state_put_addr(fp, &c->peer, c->peer_len);
 	sd_state_put_addr(fp, &p->local, p->llen);
 	fprintf(fp, " %s %s\n", p->have_host ? p->host : "-", p->have_lhost ? p->lhost : "-");
-	fcntl(p->result_fd, F_SETFD, 0);
-	fcntl(p->plain_fd, F_SETFD, 0);
+	sd_state_keep_fd(p->result_fd);
+	sd_state_keep_fd(p->plain_fd);
 }
 
 /* and back, into relay c (NULL: its process is not known here, the fds are closed) */
@@ -447,8 +447,8 @@ void sd_tls_pending_load(struct sd_child *c, char **w)
 
 	if (result_fd < 3 || plain_fd < 3)
 		return;
-	fcntl(result_fd, F_SETFD, FD_CLOEXEC);
-	fcntl(plain_fd, F_SETFD, FD_CLOEXEC);
+	sd_state_take_fd(result_fd);
+	sd_state_take_fd(plain_fd);
 	if (!c) {
 		close(result_fd);
 		close(plain_fd);
@@ -550,16 +550,13 @@ void sd_tls_result(struct sd_state *st, size_t i)
 	unsigned long conn = c->conn;
 	char env[5][600], *envp[6];
 	struct tls_info info;
-	int ne = 0;
+	int ne = 0, got;
 	pid_t pid;
-	ssize_t got;
 
-	while ((got = read(p->result_fd, &info, sizeof(info))) < 0 && errno == EINTR) {
-	}
-	if (got < 0 && errno == EAGAIN)
+	if ((got = fd_read_record(p->result_fd, &info, sizeof(info))) == 0)
 		return; /* not yet */
 	c->tls = NULL;
-	if (got != (ssize_t)sizeof(info) || !s || st->stopping) {
+	if (got < 0 || !s || st->stopping) {
 		sd_tls_pending_free(p);
 		return;
 	}

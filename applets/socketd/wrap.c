@@ -11,6 +11,7 @@
  * connection waits for that in socketd, counted against MaxConnections=; a grant starts the
  * service as any connection's would. A slow or dead name server stalls that one
  * connection, never the other sockets, the control socket or the services' supervision. */
+#include "fdio.h"
 #include "socketd.h"
 
 #include <fcntl.h>
@@ -159,8 +160,7 @@ static _Noreturn void lookup(struct sd_state *st, struct sd_socket *s,
 	str_copy(n.client, sizeof(n.client), rules_host_name(&rq.client));
 	if (c->a.llen)
 		str_copy(n.server, sizeof(n.server), rules_host_name(&rq.server));
-	while (write(result_fd, &n, sizeof(n)) < 0 && errno == EINTR) {
-	}
+	fd_write_all(result_fd, &n, sizeof(n)); /* one write: under PIPE_BUF */
 	_exit(0);
 }
 
@@ -257,39 +257,30 @@ void sd_wrap_result(struct sd_state *st, size_t i)
 	struct sd_wrap_check *c = ch->check;
 	struct sd_socket *s = ch->sock;
 	unsigned long conn = ch->conn;
+	const char *why = NULL;
 	struct names n;
-	ssize_t got;
-	int r;
+	int got, r = 0;
 
-	while ((got = read(c->result_fd, &n, sizeof(n))) < 0 && errno == EINTR) {
-	}
-	if (got < 0 && errno == EAGAIN)
+	if ((got = fd_read_record(c->result_fd, &n, sizeof(n))) == 0)
 		return; /* not yet */
 	ch->check = NULL;
 	if (!s || st->stopping || c->conn_fd < 0) {
 		sd_wrap_check_free(c);
 		return;
 	}
-	if (got != (ssize_t)sizeof(n)) {
-		char host[64];
-
-		net_format_host((const struct sockaddr *)&c->a.peer, c->a.plen, host, sizeof(host));
-		sd_socket_log(
-			s, LOG_ERR,
-			"refused connect from %s: its TCP-wrapper lookup ended without an answer",
-			host);
-		r = 0;
+	if (got < 0) {
+		why = "its TCP-wrapper lookup ended without an answer";
 	} else {
 		n.client[sizeof(n.client) - 1] = n.server[sizeof(n.server) - 1] = '\0';
 		r = decide(st, s, c->conn_fd, &c->a, &n);
-		if (r < 0) { /* both names given: never, but never a grant either */
-			char host[64];
+		if (r < 0) /* both names given: never, but never a grant either */
+			why = "no name for its rules";
+	}
+	if (why) {
+		char host[64];
 
-			net_format_host((const struct sockaddr *)&c->a.peer, c->a.plen, host,
-					sizeof(host));
-			sd_socket_log(s, LOG_ERR, "refused connect from %s: no name for its rules",
-				      host);
-		}
+		net_format_host((const struct sockaddr *)&c->a.peer, c->a.plen, host, sizeof(host));
+		sd_socket_log(s, LOG_ERR, "refused connect from %s: %s", host, why);
 	}
 	if (r <= 0) {
 		s->refused++;
